@@ -1,0 +1,3 @@
+//! hello: the first minios stubdom.
+#![no_std]
+#![no_main]

@@ -1,0 +1,12 @@
+//! minios: a library for Xen PV guests on x86_64.
+//!
+//! The crate is split in two. [`sys`] is the one audited layer that owns every `unsafe`
+//! operation: the boot entry, hypercalls, page tables, and memory shared with Xen or a
+//! backend. Everything else is safe code built on it. Pure parts (the ABI types in [`abi`],
+//! wire formats) build and test on the host as well.
+#![cfg_attr(not(test), no_std)]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+pub mod abi;

@@ -1,0 +1,1 @@
+//! Partition tables (MBR with logical partitions, GPT) over a block device.

@@ -1,0 +1,1 @@
+//! Kernel images: ELF64 with Xen notes and bzImage.

@@ -1,0 +1,1 @@
+//! The PV domain layout a loaded kernel expects, as Xen's domain builder makes it.

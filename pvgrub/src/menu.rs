@@ -1,0 +1,1 @@
+//! GRUB legacy menu.lst and the grub.cfg subset pygrub reads.

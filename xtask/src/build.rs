@@ -1,0 +1,104 @@
+//! `cargo xtask build`: guest images as Xen ships its stubdoms (stripped ELF, gzipped).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A guest image the workspace can build: its cargo package and its source directory.
+pub struct Guest {
+    /// Image and package name (`hello` builds `target/images/hello.gz`).
+    pub name: String,
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
+
+/// Every guest package: each directory under `examples/` and `tests/images/` with a Cargo.toml.
+pub fn guests() -> Vec<Guest> {
+    let mut out = Vec::new();
+    for dir in ["examples", "tests/images"] {
+        let Ok(entries) = std::fs::read_dir(root().join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.path().join("Cargo.toml").is_file() {
+                out.push(Guest {
+                    name: e.file_name().to_string_lossy().into_owned(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// Builds the named guests (release, x86_64-unknown-none) and writes their images.
+pub fn build(names: &[String]) -> Result<Vec<PathBuf>, String> {
+    let known = guests();
+    for n in names {
+        if !known.iter().any(|g| &g.name == n) {
+            let list: Vec<_> = known.iter().map(|g| g.name.as_str()).collect();
+            return Err(format!("no guest named {n:?} (known: {})", list.join(", ")));
+        }
+    }
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo
+        .current_dir(root())
+        .args(["build", "--release", "--target", "x86_64-unknown-none"]);
+    for n in names {
+        cargo.args(["-p", n]);
+    }
+    let status = cargo.status().map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("guest build failed".into());
+    }
+    let out_dir = root().join("target/images");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    let mut images = Vec::new();
+    for n in names {
+        let elf = root().join("target/x86_64-unknown-none/release").join(n);
+        let stripped = out_dir.join(n);
+        let status = Command::new("strip")
+            .arg("-o")
+            .arg(&stripped)
+            .arg(&elf)
+            .status()
+            .map_err(|e| format!("strip: {e}"))?;
+        if !status.success() {
+            return Err(format!("strip {} failed", elf.display()));
+        }
+        let image = out_dir.join(format!("{n}.gz"));
+        gzip(&stripped, &image)?;
+        images.push(image);
+    }
+    Ok(images)
+}
+
+fn gzip(src: &Path, dst: &Path) -> Result<(), String> {
+    use std::io::Write;
+    let data = std::fs::read(src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let file = std::fs::File::create(dst).map_err(|e| format!("{}: {e}", dst.display()))?;
+    let mut enc = flate2::write::GzEncoder::new(file, flate2::Compression::best());
+    enc.write_all(&data).map_err(|e| e.to_string())?;
+    enc.finish().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// `cargo xtask build NAME... | --all`.
+pub fn cmd(args: &[String]) -> Result<(), String> {
+    let names: Vec<String> = if args.iter().any(|a| a == "--all") {
+        guests().into_iter().map(|g| g.name).collect()
+    } else if args.is_empty() {
+        return Err("build: name a guest or pass --all".into());
+    } else {
+        args.to_vec()
+    };
+    for image in build(&names)? {
+        println!("{}", image.display());
+    }
+    Ok(())
+}
