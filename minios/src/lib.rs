@@ -1,12 +1,28 @@
 //! minios: a library for Xen PV guests on x86_64.
 //!
-//! The crate is split in two. [`sys`] is the one audited layer that owns every `unsafe`
+//! The crate is split in two. `sys` is the one audited layer that owns every `unsafe`
 //! operation: the boot entry, hypercalls, page tables, and memory shared with Xen or a
 //! backend. Everything else is safe code built on it. Pure parts (the ABI types in [`abi`],
-//! wire formats) build and test on the host as well.
+//! allocators, wire formats) build and test on the host as well.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
 extern crate alloc;
 
 pub mod abi;
+pub mod mm;
+pub mod xenstore;
+
+#[cfg(target_os = "none")]
+pub mod console;
+#[cfg(target_os = "none")]
+mod logger;
+#[cfg(target_os = "none")]
+mod runtime;
+#[cfg(target_os = "none")]
+pub mod sys;
+
+#[cfg(target_os = "none")]
+pub use runtime::{cmdline, exit, poweroff, start_info};
+#[cfg(target_os = "none")]
+pub use sys::xen::ShutdownReason;

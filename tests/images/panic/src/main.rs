@@ -1,3 +1,10 @@
-//! hello: the first minios stubdom.
+//! panic: a test image that panics, so the rig can check crash reporting.
 #![no_std]
 #![no_main]
+
+minios::main!(main);
+
+fn main() {
+    minios::println!("panic test image: about to panic");
+    panic!("minios test panic");
+}
