@@ -1,1 +1,0 @@
-//! GRUB legacy menu.lst and the grub.cfg subset pygrub reads.
