@@ -6,6 +6,10 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 /// An event channel port (`evtchn_port_t`).
 pub type EvtchnPort = u32;
 
+/// Number of event channels of the 2-level ABI (`EVTCHN_2L_NR_CHANNELS`): one bit per
+/// port in `SharedInfo::evtchn_pending`.
+pub const EVTCHN_2L_NR_CHANNELS: usize = 64 * 64;
+
 /// Bind to a port another domain allocated (`EVTCHNOP_bind_interdomain`).
 pub const EVTCHNOP_BIND_INTERDOMAIN: u32 = 0;
 /// Bind a virtual IRQ (`EVTCHNOP_bind_virq`).

@@ -36,10 +36,6 @@ pub const XENMEM_MAXIMUM_GPFN: u32 = 14;
 pub const XENMEM_REMOVE_FROM_PHYSMAP: u32 = 15;
 /// Batched `XENMEM_add_to_physmap` (`XENMEM_add_to_physmap_batch`).
 pub const XENMEM_ADD_TO_PHYSMAP_BATCH: u32 = 23;
-/// Claim pages for a domain being built (`XENMEM_claim_pages`).
-pub const XENMEM_CLAIM_PAGES: u32 = 24;
-/// Map a resource of a domain (`XENMEM_acquire_resource`).
-pub const XENMEM_ACQUIRE_RESOURCE: u32 = 28;
 
 /// Physmap space: the shared info page (`XENMAPSPACE_shared_info`).
 pub const XENMAPSPACE_SHARED_INFO: u32 = 0;

@@ -3,6 +3,9 @@
 use super::arch_x86::{ArchSharedInfo, ArchVcpuInfo, XenPfn, XenUlong, XEN_LEGACY_MAX_VCPUS};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
+/// The interface version these types follow (`__XEN_LATEST_INTERFACE_VERSION__` of Xen 4.17).
+pub const XEN_INTERFACE_VERSION: u32 = 0x0004_0e00;
+
 /// A domain id (`domid_t`).
 pub type DomId = u16;
 
@@ -51,6 +54,8 @@ pub const VIRQ_ENOMEM: u32 = 12;
 pub const VIRQ_XENPMU: u32 = 13;
 /// First architecture-specific virtual IRQ (`VIRQ_ARCH_0`); on x86 it is `VIRQ_MCA`.
 pub const VIRQ_ARCH_0: u32 = 16;
+/// Machine check event, dom0 only (`VIRQ_MCA`, x86's `VIRQ_ARCH_0`).
+pub const VIRQ_MCA: u32 = VIRQ_ARCH_0;
 /// Number of virtual IRQs (`NR_VIRQS`).
 pub const NR_VIRQS: u32 = 24;
 
@@ -268,9 +273,6 @@ pub struct VcpuInfo {
     pub time: VcpuTimeInfo,
 }
 const _: () = assert!(size_of::<VcpuInfo>() == 64);
-
-/// Number of event channels of the 2-level ABI (`NR_EVENT_CHANNELS`).
-pub const NR_EVENT_CHANNELS: usize = 64 * 64;
 
 /// The shared info page (`struct shared_info`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
