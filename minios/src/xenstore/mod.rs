@@ -3,7 +3,7 @@
 //! This first version is synchronous: one request at a time, polling the ring and yielding
 //! the CPU while xenstored answers.
 
-mod wire;
+pub mod wire;
 
 pub use wire::{Header, XsError, XS_READ};
 
