@@ -1,0 +1,191 @@
+//! Finding the partition table of a disk and the window of a GRUB partition number.
+
+use super::device::{BlockDevice, IoError};
+use super::gpt::{self, GptError};
+use super::mbr::{self, BootSector, MbrError};
+use super::window::Window;
+use alloc::vec::Vec;
+use gpt_disk_types::Guid;
+
+/// Why a disk's partition table could not be read, or a partition not found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskError {
+    /// Reading the disk failed.
+    Io(IoError),
+    /// The MBR's logical partition chain is broken.
+    Mbr(MbrError),
+    /// Neither GPT header is valid; this is the primary header's fault.
+    Gpt(GptError),
+    /// A partition was asked for, but the disk has no partition table.
+    NoPartitionTable,
+    /// The table has no partition with this number.
+    NoSuchPartition(u32),
+    /// The partition is an MBR extended partition, a container of logical partitions.
+    ExtendedPartition(u32),
+    /// The partition does not lie within the disk.
+    OutsideDisk(u32),
+}
+
+impl From<IoError> for DiskError {
+    fn from(e: IoError) -> Self {
+        Self::Io(e)
+    }
+}
+
+impl From<MbrError> for DiskError {
+    fn from(e: MbrError) -> Self {
+        Self::Mbr(e)
+    }
+}
+
+impl From<GptError> for DiskError {
+    fn from(e: GptError) -> Self {
+        Self::Gpt(e)
+    }
+}
+
+/// The kind of partition table on a disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    /// No table: the disk is one filesystem (a vbd that is itself a partition, or an ISO).
+    None,
+    /// An MBR ("msdos") table, with any logical partitions.
+    Mbr,
+    /// A GUID partition table behind a protective MBR.
+    Gpt,
+}
+
+/// What a partition table says a partition is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartitionKind {
+    /// An MBR primary or logical partition.
+    Mbr {
+        /// The type byte (0x83 Linux, 0x0c FAT32 LBA, ...).
+        type_byte: u8,
+        /// Whether the boot indicator is 0x80.
+        bootable: bool,
+    },
+    /// An MBR extended partition (holds logical partitions, not a filesystem).
+    MbrExtended,
+    /// A GPT partition.
+    Gpt {
+        /// The partition type GUID.
+        type_guid: Guid,
+    },
+}
+
+/// One partition, numbered as GRUB legacy numbers it: `(hd0,0)`-`(hd0,3)` are the MBR's
+/// primary slots, `(hd0,4)` the first logical partition; on GPT, number N is entry N+1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionEntry {
+    /// GRUB partition number.
+    pub number: u32,
+    /// Byte offset of the partition on the disk.
+    pub start: u64,
+    /// Length in bytes.
+    pub len: u64,
+    /// What the table says the partition is.
+    pub kind: PartitionKind,
+}
+
+impl PartitionEntry {
+    /// The partition's byte window.
+    pub fn window(&self) -> Window {
+        Window {
+            start: self.start,
+            len: self.len,
+        }
+    }
+}
+
+/// The partition table of a disk (or the lack of one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionTable {
+    kind: TableKind,
+    entries: Vec<PartitionEntry>,
+}
+
+/// What sector 0 says the disk holds.
+fn classify<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<Option<BootSector>, IoError> {
+    if dev.size() < BootSector::LEN as u64 {
+        return Ok(None);
+    }
+    Ok(BootSector::read(dev, 0)?.filter(BootSector::is_table))
+}
+
+impl PartitionTable {
+    /// Reads the table of `dev`: GPT if sector 0 is a protective MBR, else MBR with its logical
+    /// partitions, else none (no 0x55AA signature, no used slot, or invalid boot indicators, as
+    /// in a FAT boot sector).
+    pub fn read<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<Self, DiskError> {
+        let Some(mbr) = classify(dev)? else {
+            return Ok(Self {
+                kind: TableKind::None,
+                entries: Vec::new(),
+            });
+        };
+        if mbr.is_protective() {
+            return Ok(Self {
+                kind: TableKind::Gpt,
+                entries: gpt::read(dev)?,
+            });
+        }
+        let mut entries = mbr::primaries(&mbr, u64::from(dev.sector_size()))?;
+        entries.extend(mbr::logicals(dev, &mbr, mbr::MAX_LOGICAL)?);
+        Ok(Self {
+            kind: TableKind::Mbr,
+            entries,
+        })
+    }
+
+    /// The kind of table.
+    pub fn kind(&self) -> TableKind {
+        self.kind
+    }
+
+    /// The used partitions, in number order.
+    pub fn entries(&self) -> &[PartitionEntry] {
+        &self.entries
+    }
+
+    /// The partition numbered `number`, if the table has it.
+    pub fn get(&self, number: u32) -> Option<&PartitionEntry> {
+        self.entries.iter().find(|e| e.number == number)
+    }
+}
+
+/// The byte window of GRUB's `(hdN)` (`partition` = `None`: the whole disk, with or without a
+/// table) or `(hdN,M)` (`Some(M)`), checked to lie within the disk.
+///
+/// For an MBR primary partition only sector 0 is read; for a logical partition, only the chain
+/// up to it.
+pub fn locate<D: BlockDevice + ?Sized>(
+    dev: &mut D,
+    partition: Option<u32>,
+) -> Result<Window, DiskError> {
+    let Some(number) = partition else {
+        return Ok(Window::whole(dev));
+    };
+    let mbr = classify(dev)?.ok_or(DiskError::NoPartitionTable)?;
+    let ss = u64::from(dev.sector_size());
+    let entries = if mbr.is_protective() {
+        gpt::read(dev)?
+    } else if number < 4 {
+        mbr::primaries(&mbr, ss)?
+    } else {
+        let wanted = usize::try_from(number - 3).unwrap_or(usize::MAX);
+        mbr::logicals(dev, &mbr, wanted)?
+    };
+    let entry = entries
+        .iter()
+        .find(|e| e.number == number)
+        .ok_or(DiskError::NoSuchPartition(number))?;
+    if entry.kind == PartitionKind::MbrExtended {
+        return Err(DiskError::ExtendedPartition(number));
+    }
+    let window = entry.window();
+    match window.end() {
+        Some(end) if end <= dev.size() => Ok(window),
+        _ => Err(DiskError::OutsideDisk(number)),
+    }
+}

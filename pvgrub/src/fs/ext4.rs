@@ -1,0 +1,128 @@
+//! ext2/3/4 through the ext4-view crate, reading through a [`BlockDevice`].
+
+use super::{read_if_present, DirEntry, FileSystem, FsError, FsKind, Metadata, NodeKind};
+use super::MAX_DIR_ENTRIES;
+use crate::disk::{BlockDevice, IoError};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use ext4_view::{Ext4, Ext4Read, FileType};
+
+/// Offset of the superblock's magic number (superblock at 1024, magic at +0x38).
+const MAGIC_OFFSET: u64 = 1024 + 0x38;
+
+/// Whether `dev` has the ext2/3/4 superblock magic.
+pub(crate) fn probe<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<bool, IoError> {
+    let mut magic = [0u8; 2];
+    Ok(read_if_present(dev, MAGIC_OFFSET, &mut magic)? && magic == [0x53, 0xef])
+}
+
+/// Adapts a [`BlockDevice`] to ext4-view's reader trait.
+struct Reader<D>(D);
+
+impl<D: BlockDevice> Ext4Read for Reader<D> {
+    fn read(
+        &mut self,
+        start_byte: u64,
+        dst: &mut [u8],
+    ) -> Result<(), Box<dyn core::error::Error + Send + Sync + 'static>> {
+        self.0.read_at(start_byte, dst).map_err(|e| Box::new(e) as _)
+    }
+}
+
+/// A mounted ext2/3/4 filesystem (read-only; the journal is replayed in memory by ext4-view).
+pub struct Ext4Fs {
+    fs: Ext4,
+}
+
+impl core::fmt::Debug for Ext4Fs {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ext4Fs").finish_non_exhaustive()
+    }
+}
+
+/// `path` as the absolute path ext4-view wants.
+fn absolute(path: &str) -> String {
+    if path.starts_with('/') {
+        String::from(path)
+    } else {
+        format!("/{path}")
+    }
+}
+
+fn node_kind(t: FileType) -> NodeKind {
+    if t.is_regular_file() {
+        NodeKind::File
+    } else if t.is_dir() {
+        NodeKind::Dir
+    } else if t.is_symlink() {
+        NodeKind::Symlink
+    } else {
+        NodeKind::Other
+    }
+}
+
+impl Ext4Fs {
+    /// Mounts the ext2/3/4 filesystem on `dev` (which it keeps).
+    pub fn open<D: BlockDevice + 'static>(dev: D) -> Result<Self, FsError> {
+        Ok(Self {
+            fs: Ext4::load(Box::new(Reader(dev)))?,
+        })
+    }
+}
+
+impl FileSystem for Ext4Fs {
+    fn kind(&self) -> FsKind {
+        FsKind::Ext
+    }
+
+    fn metadata(&mut self, path: &str) -> Result<Metadata, FsError> {
+        let meta = self.fs.metadata(absolute(path).as_str())?;
+        Ok(Metadata {
+            kind: node_kind(meta.file_type()),
+            len: meta.len(),
+        })
+    }
+
+    fn read_file(&mut self, path: &str, max_len: usize) -> Result<Vec<u8>, FsError> {
+        let mut file = self.fs.open(absolute(path).as_str())?;
+        let len = file.metadata().len();
+        let size = usize::try_from(len)
+            .ok()
+            .filter(|&n| n <= max_len)
+            .ok_or(FsError::TooLarge { len, max: max_len })?;
+        let mut out = vec![0u8; size];
+        let mut done = 0;
+        while let Some(rest) = out.get_mut(done..).filter(|r| !r.is_empty()) {
+            match file.read_bytes(rest)? {
+                0 => return Err(FsError::ShortRead),
+                n => done += n,
+            }
+        }
+        Ok(out)
+    }
+
+    fn read_dir(&mut self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+        let mut out = Vec::new();
+        for entry in self.fs.read_dir(absolute(path).as_str())? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = String::from_utf8_lossy(name.as_ref()).into_owned();
+            if name == "." || name == ".." {
+                continue;
+            }
+            if out.len() >= MAX_DIR_ENTRIES {
+                return Err(FsError::DirTooLarge);
+            }
+            let meta = entry.metadata()?;
+            out.push(DirEntry {
+                name,
+                kind: node_kind(meta.file_type()),
+                len: meta.len(),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,162 @@
+//! FAT directory entries: 8.3 short names and VFAT long file names.
+
+use alloc::string::String;
+
+/// Attribute bit: directory.
+const ATTR_DIR: u8 = 0x10;
+/// Attribute bit: volume label.
+const ATTR_VOLUME: u8 = 0x08;
+/// Attribute value of a long-file-name slot.
+const ATTR_LFN: u8 = 0x0f;
+/// Most slots in one long name (20 * 13 = 260 UTF-16 units).
+const MAX_LFN_SLOTS: usize = 20;
+
+/// A file or directory found in a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    /// The long name if there is a valid one, else the short name.
+    pub(crate) name: String,
+    /// The 8.3 name, as `NAME.EXT`.
+    pub(crate) short: String,
+    /// Whether this is a directory.
+    pub(crate) is_dir: bool,
+    /// First cluster (0 for an empty file).
+    pub(crate) cluster: u32,
+    /// Length in bytes (0 for directories).
+    pub(crate) size: u32,
+}
+
+/// What one 32-byte slot said.
+pub(crate) enum Slot {
+    /// End of directory: no entries follow.
+    End,
+    /// A complete entry.
+    Entry(Entry),
+    /// Nothing to report (deleted, label, `.`/`..`, or part of a long name).
+    Skip,
+}
+
+/// Collects long-name slots until the short entry they belong to.
+#[derive(Debug)]
+pub(crate) struct Parser {
+    units: [u16; 13 * MAX_LFN_SLOTS],
+    /// Sequence number of the next slot expected (0: none pending).
+    next: u8,
+    checksum: u8,
+    valid: bool,
+}
+
+fn short_checksum(name: &[u8; 11]) -> u8 {
+    name.iter()
+        .fold(0u8, |sum, &b| sum.rotate_right(1).wrapping_add(b))
+}
+
+fn push_short_part(out: &mut String, bytes: &[u8], lower: bool) {
+    let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+    for &b in bytes.get(..end).unwrap_or(&[]) {
+        let c = if b.is_ascii() { char::from(b) } else { char::REPLACEMENT_CHARACTER };
+        out.push(if lower { c.to_ascii_lowercase() } else { c });
+    }
+}
+
+/// `NAME.EXT` from the 11 raw bytes and the NT case flags.
+fn short_name(raw: &[u8; 11], case: u8) -> String {
+    let mut name = String::new();
+    let mut base = [0u8; 8];
+    base.copy_from_slice(&raw[..8]);
+    if base[0] == 0x05 {
+        base[0] = 0xe5;
+    }
+    push_short_part(&mut name, &base, case & 0x08 != 0);
+    if raw[8..].iter().any(|&b| b != b' ') {
+        name.push('.');
+        push_short_part(&mut name, &raw[8..], case & 0x10 != 0);
+    }
+    name
+}
+
+impl Parser {
+    pub(crate) fn new() -> Self {
+        Self {
+            units: [0xffff; 13 * MAX_LFN_SLOTS],
+            next: 0,
+            checksum: 0,
+            valid: false,
+        }
+    }
+
+    fn long_slot(&mut self, s: &[u8; 32]) {
+        let seq = s[0] & 0x1f;
+        if s[0] & 0x40 != 0 {
+            self.units = [0xffff; 13 * MAX_LFN_SLOTS];
+            self.valid = (1..=MAX_LFN_SLOTS).contains(&usize::from(seq));
+            self.next = seq;
+            self.checksum = s[13];
+        }
+        if !self.valid || seq != self.next || seq == 0 || s[13] != self.checksum {
+            self.valid = false;
+            return;
+        }
+        let at = usize::from(seq - 1) * 13;
+        let offsets = [1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30];
+        for (unit, &o) in self.units.iter_mut().skip(at).zip(offsets.iter()) {
+            *unit = u16::from_le_bytes([s[o], s[o + 1]]);
+        }
+        self.next = seq - 1;
+    }
+
+    /// The pending long name, if it is complete and belongs to the short name `raw`.
+    fn take_long(&mut self, raw: &[u8; 11]) -> Option<String> {
+        let ok = self.valid && self.next == 0 && self.checksum == short_checksum(raw);
+        self.valid = false;
+        if !ok {
+            return None;
+        }
+        let len = self.units.iter().position(|&u| u == 0).unwrap_or(self.units.len());
+        let units = self.units.get(..len)?;
+        let name: String = char::decode_utf16(units.iter().copied())
+            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect();
+        (!name.is_empty()).then_some(name)
+    }
+
+    /// Parses the next 32-byte slot of a directory.
+    pub(crate) fn slot(&mut self, s: &[u8; 32], fat32: bool) -> Slot {
+        let attr = s[11];
+        match s[0] {
+            0x00 => return Slot::End,
+            0xe5 => {
+                self.valid = false;
+                return Slot::Skip;
+            }
+            _ => {}
+        }
+        if attr & 0x3f == ATTR_LFN {
+            self.long_slot(s);
+            return Slot::Skip;
+        }
+        let mut raw = [0u8; 11];
+        raw.copy_from_slice(&s[..11]);
+        let long = self.take_long(&raw);
+        if attr & ATTR_VOLUME != 0 || s[0] == b'.' {
+            return Slot::Skip;
+        }
+        let short = short_name(&raw, s[12]);
+        let hi = if fat32 { u16::from_le_bytes([s[20], s[21]]) } else { 0 };
+        let lo = u16::from_le_bytes([s[26], s[27]]);
+        Slot::Entry(Entry {
+            name: long.unwrap_or_else(|| short.clone()),
+            short,
+            is_dir: attr & ATTR_DIR != 0,
+            cluster: u32::from(hi) << 16 | u32::from(lo),
+            size: u32::from_le_bytes([s[28], s[29], s[30], s[31]]),
+        })
+    }
+}
+
+/// Case-insensitive name comparison, as FAT looks names up.
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_uppercase)
+        .eq(b.chars().flat_map(char::to_uppercase))
+}
