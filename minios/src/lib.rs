@@ -10,6 +10,7 @@
 extern crate alloc;
 
 pub mod abi;
+pub mod grant;
 pub mod mm;
 pub mod xenstore;
 

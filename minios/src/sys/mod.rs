@@ -8,6 +8,7 @@
 
 pub(crate) mod boot;
 mod entry;
+pub mod grant;
 pub(crate) mod heap;
 pub mod hypercall;
 pub mod mm;
