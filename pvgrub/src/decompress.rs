@@ -1,1 +1,165 @@
 //! Kernel payload decompressors (gzip, bzip2, lzma, xz, lzo, lz4, zstd), bounded.
+//!
+//! Every decoder takes a [`Limits`]: the output never grows past `max_output` bytes and no
+//! dictionary or window larger than `max_window` is allocated, whatever sizes the input
+//! declares. Truncated or corrupt input gives a typed [`Error`], never a panic.
+//!
+//! Each decoder reads one stream from the start of its input and ignores what follows it (a
+//! Linux bzImage appends the uncompressed size after the stream), except the Linux legacy lz4
+//! framing, which has no end marker and runs to the end of the input.
+
+mod bzip2;
+mod cursor;
+mod gzip;
+mod lz4;
+mod lzo;
+mod sink;
+mod xz;
+mod zstd;
+
+use alloc::vec::Vec;
+
+/// A compression format Linux uses for its kernel payload, detected by magic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// gzip (RFC 1952), one member.
+    Gzip,
+    /// bzip2 (`BZh`), one stream.
+    Bzip2,
+    /// Legacy `.lzma` (LZMA-Alone): 13-byte header, then raw LZMA.
+    Lzma,
+    /// `.xz` container (LZMA2, optionally with a BCJ filter).
+    Xz,
+    /// lzop container around LZO1X blocks.
+    Lzo,
+    /// lz4 legacy framing (`0x184C2102`), as `lz4 -l` writes it.
+    Lz4,
+    /// Zstandard, one frame.
+    Zstd,
+}
+
+impl Compression {
+    /// Every format, in detection order.
+    pub const ALL: [Compression; 7] = [
+        Compression::Xz,
+        Compression::Lzo,
+        Compression::Zstd,
+        Compression::Lz4,
+        Compression::Bzip2,
+        Compression::Lzma,
+        Compression::Gzip,
+    ];
+
+    /// The magic bytes a stream of this format starts with.
+    pub fn magic(self) -> &'static [u8] {
+        match self {
+            Compression::Gzip => &[0x1f, 0x8b],
+            Compression::Bzip2 => b"BZh",
+            // Properties byte 0x5d (lc=3, lp=0, pb=2), as every lzma tool writes it, and a
+            // dictionary size that is a multiple of 64 KiB (its two low bytes zero).
+            Compression::Lzma => &[0x5d, 0x00, 0x00],
+            Compression::Xz => &[0xfd, b'7', b'z', b'X', b'Z', 0x00],
+            Compression::Lzo => &[0x89, b'L', b'Z', b'O', 0x00, 0x0d, 0x0a, 0x1a, 0x0a],
+            Compression::Lz4 => &[0x02, 0x21, 0x4c, 0x18],
+            Compression::Zstd => &[0x28, 0xb5, 0x2f, 0xfd],
+        }
+    }
+
+    /// Detects the format from the first bytes of `data`.
+    pub fn detect(data: &[u8]) -> Option<Compression> {
+        Compression::ALL
+            .into_iter()
+            .find(|c| data.starts_with(c.magic()))
+    }
+
+    /// A short lower-case name: `gzip`, `bzip2`, `lzma`, `xz`, `lzo`, `lz4`, `zstd`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Bzip2 => "bzip2",
+            Compression::Lzma => "lzma",
+            Compression::Xz => "xz",
+            Compression::Lzo => "lzo",
+            Compression::Lz4 => "lz4",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// Bounds on what a decoder may produce and allocate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most bytes of output; more is [`Error::OutputLimit`].
+    pub max_output: usize,
+    /// Largest dictionary or window a stream may ask for; more is [`Error::WindowLimit`].
+    pub max_window: usize,
+}
+
+impl Limits {
+    /// 512 MiB of output, 128 MiB of window (what `zstd -22 --ultra` needs, as Linux uses it).
+    pub const DEFAULT: Limits = Limits {
+        max_output: 512 << 20,
+        max_window: 128 << 20,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// Why a stream could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// The input does not start with this format's magic.
+    BadMagic,
+    /// The input ended inside the stream.
+    Truncated,
+    /// A header names a method, flag or filter this decoder does not support.
+    Unsupported,
+    /// The compressed data is invalid.
+    Corrupt,
+    /// A checksum in the stream does not match the data.
+    Checksum,
+    /// A size recorded in the stream does not match the decoded data.
+    SizeMismatch,
+    /// The output would exceed [`Limits::max_output`].
+    OutputLimit,
+    /// The stream asks for a window larger than [`Limits::max_window`].
+    WindowLimit,
+    /// The allocator could not provide the memory needed.
+    OutOfMemory,
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Error::BadMagic => "bad magic",
+            Error::Truncated => "truncated stream",
+            Error::Unsupported => "unsupported method or flag",
+            Error::Corrupt => "corrupt data",
+            Error::Checksum => "checksum mismatch",
+            Error::SizeMismatch => "size mismatch",
+            Error::OutputLimit => "output limit exceeded",
+            Error::WindowLimit => "window limit exceeded",
+            Error::OutOfMemory => "out of memory",
+        })
+    }
+}
+
+/// Decodes one `format` stream from the start of `input`, within `limits`.
+pub fn decompress(format: Compression, input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
+    if !input.starts_with(format.magic()) {
+        return Err(Error::BadMagic);
+    }
+    match format {
+        Compression::Gzip => gzip::decode(input, limits),
+        Compression::Bzip2 => bzip2::decode(input, limits),
+        Compression::Lzma => xz::decode_lzma(input, limits),
+        Compression::Xz => xz::decode_xz(input, limits),
+        Compression::Lzo => lzo::decode(input, limits),
+        Compression::Lz4 => lz4::decode(input, limits),
+        Compression::Zstd => zstd::decode(input, limits),
+    }
+}

@@ -1,0 +1,51 @@
+//! bzip2: `BZh` and a level digit, blocks (magic 0x314159265359, CRC, data), and the end
+//! marker 0x177245385090 with the combined CRC. A self-written decoder: libbz2-rs-sys offers
+//! only its C API (unsafe functions), which `#![forbid(unsafe_code)]` rules out here.
+
+mod bits;
+mod block;
+mod crc;
+mod huffman;
+
+use super::sink::Sink;
+use super::{Error, Limits};
+use alloc::vec::Vec;
+use bits::Bits;
+use block::Block;
+
+const BLOCK_MAGIC: u64 = 0x3141_5926_5359;
+const END_MAGIC: u64 = 0x1772_4538_5090;
+
+/// Decodes one bzip2 stream from the start of `input`.
+pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
+    let level = match input {
+        [b'B', b'Z', b'h', d @ b'1'..=b'9', ..] => usize::from(d - b'0'),
+        [b'B', b'Z', b'h'] => return Err(Error::Truncated),
+        _ => return Err(Error::BadMagic),
+    };
+    let max_len = level * 100_000;
+    let mut bits = Bits::new(input.get(4..).unwrap_or_default());
+    let mut sink = Sink::new(limits.max_output);
+    let mut block = Block::new();
+    let mut combined = 0u32;
+    loop {
+        match bits.bits48()? {
+            BLOCK_MAGIC => {
+                let stored = bits.bits(32)?;
+                let crc = block.decode(&mut bits, max_len, &mut sink)?;
+                if crc != stored {
+                    return Err(Error::Checksum);
+                }
+                combined = combined.rotate_left(1) ^ crc;
+            }
+            END_MAGIC => {
+                return if bits.bits(32)? == combined {
+                    Ok(sink.into_vec())
+                } else {
+                    Err(Error::Checksum)
+                };
+            }
+            _ => return Err(Error::Corrupt),
+        }
+    }
+}

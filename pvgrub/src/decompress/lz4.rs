@@ -1,0 +1,41 @@
+//! lz4's legacy framing, as `lz4 -l` writes it and Linux uses it for its payload: the magic
+//! `0x184C2102` (little-endian), then chunks of a little-endian u32 compressed size and an
+//! lz4 block that decodes to at most 8 MiB. There is no end marker: the stream runs to the
+//! end of the input. A chunk size equal to the magic starts a concatenated stream.
+
+use super::cursor::Cursor;
+use super::sink::Sink;
+use super::{Error, Limits};
+use alloc::vec::Vec;
+use lz4_flex::block::DecompressError;
+
+const MAGIC: u32 = 0x184c_2102;
+/// Most output one legacy chunk may decode to.
+const CHUNK_OUT: usize = 8 << 20;
+
+/// Decodes a legacy-framed lz4 stream that fills `input`.
+pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
+    let mut cur = Cursor::new(input);
+    if cur.le32()? != MAGIC {
+        return Err(Error::BadMagic);
+    }
+    let mut sink = Sink::new(limits.max_output);
+    while !cur.rest().is_empty() {
+        let size = cur.le32()?;
+        if size == MAGIC {
+            continue;
+        }
+        let block = cur.take(usize::try_from(size).map_err(|_| Error::Truncated)?)?;
+        let start = sink.len();
+        let room = sink.grow(CHUNK_OUT)?;
+        let capped = room.len() < CHUNK_OUT;
+        match lz4_flex::block::decompress_into(block, room) {
+            Ok(n) => sink.settle(start, n),
+            Err(DecompressError::OutputTooSmall { .. }) if capped => {
+                return Err(Error::OutputLimit)
+            }
+            Err(_) => return Err(Error::Corrupt),
+        }
+    }
+    Ok(sink.into_vec())
+}

@@ -1,0 +1,107 @@
+//! The bounded output buffer every decoder writes into.
+
+use super::Error;
+use alloc::vec::Vec;
+
+/// Output that never grows past its cap, and whose allocations fail as errors.
+pub(crate) struct Sink {
+    buf: Vec<u8>,
+    cap: usize,
+}
+
+impl Sink {
+    /// An empty sink that holds at most `cap` bytes.
+    pub(crate) fn new(cap: usize) -> Sink {
+        Sink {
+            buf: Vec::new(),
+            cap,
+        }
+    }
+
+    /// A sink that already holds `data`: [`Error::OutputLimit`] if that is over `cap`.
+    pub(crate) fn from_vec(data: Vec<u8>, cap: usize) -> Result<Sink, Error> {
+        if data.len() > cap {
+            return Err(Error::OutputLimit);
+        }
+        Ok(Sink { buf: data, cap })
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The bytes written so far.
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Makes room for `more` bytes: [`Error::OutputLimit`] past the cap.
+    pub(crate) fn reserve(&mut self, more: usize) -> Result<(), Error> {
+        let need = self.buf.len().checked_add(more).ok_or(Error::OutputLimit)?;
+        if need > self.cap {
+            return Err(Error::OutputLimit);
+        }
+        if need > self.buf.capacity() {
+            // Grow geometrically, but never past the cap.
+            let target = need
+                .max(self.buf.capacity().saturating_mul(2))
+                .min(self.cap);
+            self.buf
+                .try_reserve_exact(target - self.buf.len())
+                .map_err(|_| Error::OutOfMemory)?;
+        }
+        Ok(())
+    }
+
+    /// Appends `data`.
+    pub(crate) fn extend(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.reserve(data.len())?;
+        self.buf.extend_from_slice(data);
+        Ok(())
+    }
+
+    /// Appends `len` bytes copied from `dist` bytes back, byte by byte where they overlap,
+    /// never reaching before `floor` (the start of the current independent block).
+    pub(crate) fn copy_back(&mut self, floor: usize, dist: usize, len: usize) -> Result<(), Error> {
+        let pos = self.buf.len();
+        if dist == 0 || pos.saturating_sub(floor) < dist {
+            return Err(Error::Corrupt);
+        }
+        self.reserve(len)?;
+        let from = pos - dist;
+        let end = pos + len;
+        // The copied region repeats with period `dist`, so each pass may copy everything
+        // written since `from`: the chunk doubles until `len` bytes are done.
+        while self.buf.len() < end {
+            let n = (self.buf.len() - from).min(end - self.buf.len());
+            self.buf.extend_from_within(from..from + n);
+        }
+        Ok(())
+    }
+
+    /// Zero-extends by up to `want` bytes (less near the cap, possibly none) and returns the
+    /// new tail for a decoder to write into; [`Sink::settle`] then keeps what it wrote.
+    pub(crate) fn grow(&mut self, want: usize) -> Result<&mut [u8], Error> {
+        let start = self.buf.len();
+        let n = want.min(self.cap.saturating_sub(start));
+        self.reserve(n)?;
+        self.buf.resize(start + n, 0);
+        Ok(self.buf.get_mut(start..).unwrap_or_default())
+    }
+
+    /// Everything written so far, mutable (for decoders that refer back into their output).
+    pub(crate) fn data_mut(&mut self) -> &mut [u8] {
+        &mut self.buf
+    }
+
+    /// Keeps `written` bytes of the tail that started at `start`, dropping the rest.
+    pub(crate) fn settle(&mut self, start: usize, written: usize) {
+        self.buf.truncate(start.saturating_add(written));
+    }
+
+    /// The output.
+    pub(crate) fn into_vec(self) -> Vec<u8> {
+        self.buf
+    }
+}
