@@ -24,7 +24,7 @@ stamp="$(sha256sum "$0" | cut -d' ' -f1) $seeds"
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ]; then
     exit 0
 fi
-for tool in mke2fs mkfs.vfat mcopy xorriso genisoimage sfdisk sgdisk fdisk flock; do
+for tool in mke2fs e2fsck mkfs.vfat mcopy xorriso genisoimage sfdisk sgdisk fdisk flock; do
     command -v "$tool" >/dev/null || { echo "$0: $tool is not installed" >&2; exit 1; }
 done
 rm -rf "$out"
@@ -61,7 +61,7 @@ if [ $seeds = yes ]; then
     mke2fs -q -F -t ext2 -b 1024 -N 16 -d tiny ext2.img
     mkfat fat12.img 128 12 tiny -f 1 -r 16
     xorriso -as mkisofs -quiet -no-pad -R -J -o iso-rr.img tiny
-    xorriso -as mkisofs -quiet -no-pad -o iso-plain.img tiny
+    xorriso -as mkisofs -quiet -no-pad --norock -J -o iso-joliet.img tiny
     truncate -s 64K mbr.img
     printf 'label: dos\nmbr.img1 : start=1, size=16, type=83\nmbr.img3 : size=64, type=5\nmbr.img5 : size=8, type=83\nmbr.img6 : size=8, type=6\n' |
         sfdisk -q mbr.img >/dev/null
@@ -125,7 +125,9 @@ mke() { # NAME TYPE [mke2fs options...]
     shift 2
     rm -f "$name"
     truncate -s 24M "$name"
-    mke2fs -q -F -t "$type" "$@" -d tree "$name" >/dev/null
+    mke2fs -q -F -t "$type" "$@" -d tree "$name" >/dev/null 2>&1
+    # mke2fs -d writes linear directories; e2fsck -D indexes the large ones (htree).
+    e2fsck -fyD "$name" >/dev/null 2>&1 || [ $? -le 1 ]
 }
 mke ext2-1k.img ext2 -b 1024
 mke ext2-4k.img ext2 -b 4096
@@ -135,6 +137,8 @@ mke ext4-4k.img ext4 -b 4096
 mke ext4-nojournal.img ext4 -b 4096 -O ^has_journal,^64bit,^metadata_csum
 mke ext4-noextent.img ext4 -O ^extent,^64bit
 mke ext4-noflex.img ext4 -O ^flex_bg,^metadata_csum,uninit_bg
+mke ext3-inode128.img ext3 -I 128
+# 128-byte inodes with metadata_csum: what mke2fs < 1.46 made for ext4 under 512 MiB.
 mke ext4-inode128.img ext4 -I 128
 mke ext4-inline.img ext4 -O inline_data
 
@@ -146,8 +150,8 @@ mkfat fat32.img 65536 32 tree-nolinks -s 1
 
 # --- iso9660 ------------------------------------------------------------------------------
 xorriso -as mkisofs -quiet -R -J -o iso-rr-joliet.img tree
-xorriso -as mkisofs -quiet -J -o iso-joliet.img tree-nolinks
-xorriso -as mkisofs -quiet -o iso-plain.img tree-nolinks
+xorriso -as mkisofs -quiet --norock -J -o iso-joliet.img tree-nolinks
+xorriso -as mkisofs -quiet --norock -o iso-plain.img tree-nolinks
 genisoimage -quiet -R -J -o iso-genisoimage.img tree
 
 # --- partitioned disks ----------------------------------------------------------------------

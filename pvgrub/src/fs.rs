@@ -13,6 +13,8 @@ mod path;
 
 pub use error::FsError;
 pub use ext4::Ext4Fs;
+/// ext4-view's error, carried by [`FsError::Ext4`].
+pub use ext4_view::Ext4Error;
 pub use fat::{FatError, FatFs, FatKind};
 pub use iso9660::{IsoError, IsoFs, IsoNames};
 

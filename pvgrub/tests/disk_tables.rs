@@ -41,7 +41,10 @@ fn check_partition(data: &[u8], sector_size: u32, number: u32, kind: FsKind) {
     assert_eq!(probe(&mut part).unwrap(), Some(kind), "partition {number}");
     let mut fs = Filesystem::open(part).unwrap();
     assert_eq!(fs.kind(), kind);
-    assert_eq!(fs.read_file("/boot/grub/menu.lst", 1 << 20).unwrap(), menu_lst());
+    assert_eq!(
+        fs.read_file("/boot/grub/menu.lst", 1 << 20).unwrap(),
+        menu_lst()
+    );
     let kernel = std::fs::read(disk_fixtures::dir().join("small/boot/vmlinuz-test")).unwrap();
     assert_eq!(fs.read_file("/boot/vmlinuz-test", 8 << 20).unwrap(), kernel);
 }
@@ -66,8 +69,14 @@ fn mbr_with_logical_partitions_matches_sfdisk() {
         }
     }
     // Slot 4 is empty; there are three logical partitions (4, 5, 6).
-    assert_eq!(locate(&mut disk, Some(3)), Err(DiskError::NoSuchPartition(3)));
-    assert_eq!(locate(&mut disk, Some(7)), Err(DiskError::NoSuchPartition(7)));
+    assert_eq!(
+        locate(&mut disk, Some(3)),
+        Err(DiskError::NoSuchPartition(3))
+    );
+    assert_eq!(
+        locate(&mut disk, Some(7)),
+        Err(DiskError::NoSuchPartition(7))
+    );
     let whole = locate(&mut disk, None).unwrap();
     assert_eq!((whole.start, whole.len), (0, data.len() as u64));
 
@@ -88,7 +97,10 @@ fn gpt_matches_sfdisk() {
     assert_eq!(table.kind(), TableKind::Gpt);
     assert_matches_sfdisk(&table, &parts, 512);
     // Entry 4 is unused: (hd0,3) does not exist, (hd0,4) is entry 5.
-    assert_eq!(locate(&mut disk, Some(3)), Err(DiskError::NoSuchPartition(3)));
+    assert_eq!(
+        locate(&mut disk, Some(3)),
+        Err(DiskError::NoSuchPartition(3))
+    );
     check_partition(&data, 512, 0, FsKind::Fat);
     check_partition(&data, 512, 1, FsKind::Ext);
     check_partition(&data, 512, 2, FsKind::Iso9660);
@@ -137,11 +149,18 @@ fn whole_disk_filesystems_have_no_table() {
 
 /// Byte offset of the EBR of logical partition `linux_number` (EBR k is `start - 2048` here).
 fn ebr_offset(parts: &[SfdiskPart], linux_number: u32) -> usize {
-    let p = parts.iter().find(|p| p.linux_number == linux_number).unwrap();
+    let p = parts
+        .iter()
+        .find(|p| p.linux_number == linux_number)
+        .unwrap();
     // sfdisk puts each EBR in the first sector of the space before its logical partition; the
     // first EBR is the first sector of the extended partition.
     let ext = parts.iter().find(|p| p.kind == "5").unwrap();
-    let lba = if linux_number == 5 { ext.start } else { p.start - 2048 };
+    let lba = if linux_number == 5 {
+        ext.start
+    } else {
+        p.start - 2048
+    };
     lba as usize * 512
 }
 
@@ -186,11 +205,17 @@ fn gpt_falls_back_to_backup_and_reports_bad_crcs() {
 
     let mut bad_header = data.clone();
     bad_header[512 + 40] ^= 1; // first_usable_lba, covered by the header CRC
-    assert_eq!(PartitionTable::read(&mut MemDisk::new(&bad_header[..])).unwrap(), good);
+    assert_eq!(
+        PartitionTable::read(&mut MemDisk::new(&bad_header[..])).unwrap(),
+        good
+    );
 
     let mut bad_array = data.clone();
     bad_array[1024 + 40] ^= 1; // in entry 1's name
-    assert_eq!(PartitionTable::read(&mut MemDisk::new(&bad_array[..])).unwrap(), good);
+    assert_eq!(
+        PartitionTable::read(&mut MemDisk::new(&bad_array[..])).unwrap(),
+        good
+    );
 
     let mut both_headers = bad_header.clone();
     both_headers[last + 40] ^= 1;
@@ -218,7 +243,9 @@ fn gpt_falls_back_to_backup_and_reports_bad_crcs() {
 #[test]
 fn tiny_and_random_disks_do_not_panic() {
     assert_eq!(
-        PartitionTable::read(&mut MemDisk::new(&[0u8; 100][..])).unwrap().kind(),
+        PartitionTable::read(&mut MemDisk::new(&[0u8; 100][..]))
+            .unwrap()
+            .kind(),
         TableKind::None
     );
     let mbr = image("mbr.img");

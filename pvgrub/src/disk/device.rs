@@ -25,7 +25,10 @@ impl fmt::Display for IoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::OutOfRange { offset, len } => {
-                write!(f, "read of {len} bytes at {offset} is past the end of the device")
+                write!(
+                    f,
+                    "read of {len} bytes at {offset} is past the end of the device"
+                )
             }
             Self::Misaligned => f.write_str("misaligned sector read"),
             Self::Device(status) => write!(f, "device error (status {status})"),

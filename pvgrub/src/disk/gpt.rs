@@ -85,9 +85,7 @@ fn read_at_lba<D: BlockDevice + ?Sized>(
     let array_len = usize::try_from(array_len).map_err(|_| GptError::TooManyEntries)?;
     let mut array = vec![0u8; array_len];
     let array_lba = header.partition_entry_lba.to_u64();
-    let offset = array_lba
-        .checked_mul(ss)
-        .ok_or(DiskError::OutsideDisk(0))?;
+    let offset = array_lba.checked_mul(ss).ok_or(DiskError::OutsideDisk(0))?;
     dev.read_at(offset, &mut array)?;
     if crc32(&[&array]) != header.partition_entry_array_crc32.0.to_u32() {
         return Err(GptError::BadEntriesCrc.into());
@@ -107,8 +105,12 @@ fn read_at_lba<D: BlockDevice + ?Sized>(
             .checked_sub(first)
             .and_then(|n| n.checked_add(1))
             .ok_or(GptError::BadEntryRange(number))?;
-        let start = first.checked_mul(ss).ok_or(DiskError::OutsideDisk(number))?;
-        let len = sectors.checked_mul(ss).ok_or(DiskError::OutsideDisk(number))?;
+        let start = first
+            .checked_mul(ss)
+            .ok_or(DiskError::OutsideDisk(number))?;
+        let len = sectors
+            .checked_mul(ss)
+            .ok_or(DiskError::OutsideDisk(number))?;
         out.push(PartitionEntry {
             number,
             start,
@@ -123,9 +125,7 @@ fn read_at_lba<D: BlockDevice + ?Sized>(
 
 /// Reads the GPT of `dev`: the primary header, or the backup in the last sector if the primary
 /// fails its checks. Partition numbers are entry indices (GPT entry 1 is number 0).
-pub(crate) fn read<D: BlockDevice + ?Sized>(
-    dev: &mut D,
-) -> Result<Vec<PartitionEntry>, DiskError> {
+pub(crate) fn read<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<Vec<PartitionEntry>, DiskError> {
     let primary = match read_at_lba(dev, 1) {
         Ok(entries) => return Ok(entries),
         Err(e) => e,

@@ -25,10 +25,8 @@ impl<T: AsRef<[u8]>> MemDisk<T> {
     /// A disk with `sector_size`-byte sectors; `None` unless it is a power of two in
     /// 512..=65536.
     pub fn with_sector_size(data: T, sector_size: u32) -> Option<Self> {
-        (sector_size.is_power_of_two() && (512..=65536).contains(&sector_size)).then_some(Self {
-            data,
-            sector_size,
-        })
+        (sector_size.is_power_of_two() && (512..=65536).contains(&sector_size))
+            .then_some(Self { data, sector_size })
     }
 
     /// The bytes of the disk.

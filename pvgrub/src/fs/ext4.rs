@@ -1,7 +1,7 @@
 //! ext2/3/4 through the ext4-view crate, reading through a [`BlockDevice`].
 
-use super::{read_if_present, DirEntry, FileSystem, FsError, FsKind, Metadata, NodeKind};
 use super::MAX_DIR_ENTRIES;
+use super::{read_if_present, DirEntry, FileSystem, FsError, FsKind, Metadata, NodeKind};
 use crate::disk::{BlockDevice, IoError};
 use alloc::boxed::Box;
 use alloc::format;
@@ -19,8 +19,21 @@ pub(crate) fn probe<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<bool, IoErro
     Ok(read_if_present(dev, MAGIC_OFFSET, &mut magic)? && magic == [0x53, 0xef])
 }
 
+/// Byte of the superblock holding the `metadata_csum` read-only-compatible feature bit
+/// (`s_feature_ro_compat` at +0x64, bit 0x400) and that bit within it.
+const CSUM_FEATURE_BYTE: u64 = 1024 + 0x65;
+const CSUM_FEATURE_BIT: u8 = 0x04;
+
+/// Smallest inode that ext4-view accepts when `metadata_csum` is on (it wants the high half of
+/// the inode checksum, at +0x82).
+const MIN_CSUM_INODE: u16 = 0x84;
+
 /// Adapts a [`BlockDevice`] to ext4-view's reader trait.
-struct Reader<D>(D);
+struct Reader<D> {
+    dev: D,
+    /// Hide the `metadata_csum` feature from ext4-view (see [`Ext4Fs::open`]).
+    hide_csum: bool,
+}
 
 impl<D: BlockDevice> Ext4Read for Reader<D> {
     fn read(
@@ -28,8 +41,32 @@ impl<D: BlockDevice> Ext4Read for Reader<D> {
         start_byte: u64,
         dst: &mut [u8],
     ) -> Result<(), Box<dyn core::error::Error + Send + Sync + 'static>> {
-        self.0.read_at(start_byte, dst).map_err(|e| Box::new(e) as _)
+        self.dev.read_at(start_byte, dst).map_err(Box::new)?;
+        if self.hide_csum {
+            let at = CSUM_FEATURE_BYTE
+                .checked_sub(start_byte)
+                .map(usize::try_from);
+            if let Some(byte) = at.and_then(Result::ok).and_then(|i| dst.get_mut(i)) {
+                *byte &= !CSUM_FEATURE_BIT;
+            }
+        }
+        Ok(())
     }
+}
+
+/// Whether the superblock has `metadata_csum` with inodes too small for ext4-view.
+fn csum_with_small_inodes<D: BlockDevice>(dev: &mut D) -> Result<bool, IoError> {
+    let mut sb = [0u8; 0x68];
+    if !read_if_present(dev, 1024, &mut sb)? {
+        return Ok(false);
+    }
+    let rev_level = u32::from_le_bytes([sb[0x4c], sb[0x4d], sb[0x4e], sb[0x4f]]);
+    let inode_size = if rev_level == 0 {
+        128
+    } else {
+        u16::from_le_bytes([sb[0x58], sb[0x59]])
+    };
+    Ok(sb[0x65] & CSUM_FEATURE_BIT != 0 && inode_size < MIN_CSUM_INODE)
 }
 
 /// A mounted ext2/3/4 filesystem (read-only; the journal is replayed in memory by ext4-view).
@@ -66,9 +103,17 @@ fn node_kind(t: FileType) -> NodeKind {
 
 impl Ext4Fs {
     /// Mounts the ext2/3/4 filesystem on `dev` (which it keeps).
-    pub fn open<D: BlockDevice + 'static>(dev: D) -> Result<Self, FsError> {
+    ///
+    /// ext4-view 1.0 refuses `metadata_csum` filesystems with 128-byte inodes, which older
+    /// mke2fs made for every filesystem under 512 MiB (small `/boot` partitions). For those
+    /// the feature is hidden from it: the data reads the same, the checksums go unchecked.
+    pub fn open<D: BlockDevice + 'static>(mut dev: D) -> Result<Self, FsError> {
+        let hide_csum = csum_with_small_inodes(&mut dev)?;
+        if hide_csum {
+            log::warn!("ext4: metadata_csum with 128-byte inodes; checksums not verified");
+        }
         Ok(Self {
-            fs: Ext4::load(Box::new(Reader(dev)))?,
+            fs: Ext4::load(Box::new(Reader { dev, hide_csum }))?,
         })
     }
 }

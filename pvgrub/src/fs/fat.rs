@@ -109,7 +109,8 @@ impl<D: BlockDevice> FatFs<D> {
             if read >= MAX_DIR_BYTES {
                 return Err(FsError::DirTooLarge);
             }
-            self.dev.read_at(self.geo.cluster_offset(cluster), &mut buf)?;
+            self.dev
+                .read_at(self.geo.cluster_offset(cluster), &mut buf)?;
             read += cs;
             for slot in buf.chunks_exact(32) {
                 let slot: &[u8; 32] = slot.try_into().map_err(|_| FatError::BadGeometry)?;
@@ -282,7 +283,11 @@ impl<D: BlockDevice> FileSystem for FatFs<D> {
                 return ControlFlow::Break(());
             }
             out.push(DirEntry {
-                kind: if e.is_dir { NodeKind::Dir } else { NodeKind::File },
+                kind: if e.is_dir {
+                    NodeKind::Dir
+                } else {
+                    NodeKind::File
+                },
                 len: u64::from(e.size),
                 name: e.name,
             });

@@ -82,7 +82,9 @@ fn plain_name(raw: &[u8]) -> String {
 
 /// A Joliet (UCS-2 big-endian) name without its `;1` version.
 fn joliet_name(raw: &[u8]) -> String {
-    let units = raw.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]]));
+    let units = raw
+        .chunks_exact(2)
+        .map(|p| u16::from_be_bytes([p[0], p[1]]));
     let name: String = char::decode_utf16(units)
         .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect();
@@ -160,7 +162,11 @@ impl<D: BlockDevice> IsoFs<D> {
     fn node(&mut self, rec: &Record<'_>) -> Result<Option<Node>, FsError> {
         let mut node = Node {
             name: String::new(),
-            kind: if rec.is_dir() { NodeKind::Dir } else { NodeKind::File },
+            kind: if rec.is_dir() {
+                NodeKind::Dir
+            } else {
+                NodeKind::File
+            },
             block: rec.data_block(),
             size: rec.size(),
             link: None,
@@ -253,11 +259,12 @@ impl<D: BlockDevice> Tree for IsoFs<D> {
     }
 
     fn lookup(&mut self, dir: &Node, name: &str) -> Result<Option<Node>, FsError> {
-        let fold = self.names == IsoNames::Iso9660;
+        // Plain names: `NAME.EXT;1`, `NAME.EXT` and `name.ext` all find `NAME.EXT;1`.
+        let plain = (self.names == IsoNames::Iso9660).then(|| plain_name(name.as_bytes()));
         let mut found = None;
         self.scan(dir.block, &mut |node| {
-            let hit = if fold {
-                node.name.eq_ignore_ascii_case(name)
+            let hit = if let Some(plain) = &plain {
+                node.name.eq_ignore_ascii_case(plain)
             } else {
                 node.name == name
             };

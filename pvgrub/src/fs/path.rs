@@ -25,7 +25,11 @@ pub(crate) trait Tree {
 
 /// Pushes the components of `path` onto `pending` so that the first is popped first.
 fn push_components(pending: &mut Vec<String>, path: &str) {
-    pending.extend(path.rsplit('/').filter(|c| !c.is_empty()).map(ToString::to_string));
+    pending.extend(
+        path.rsplit('/')
+            .filter(|c| !c.is_empty())
+            .map(ToString::to_string),
+    );
 }
 
 /// Finds what `path` names, following every symlink (also a final one) and `..`.

@@ -66,7 +66,9 @@ pub fn sfdisk(name: &str) -> (String, Vec<SfdiskPart>) {
         if let Some(l) = line.strip_prefix("label: ") {
             label = l.to_string();
         }
-        let Some((dev, fields)) = line.split_once(" : ") else { continue };
+        let Some((dev, fields)) = line.split_once(" : ") else {
+            continue;
+        };
         let digits: String = dev.chars().rev().take_while(char::is_ascii_digit).collect();
         let linux_number = digits.chars().rev().collect::<String>().parse().unwrap();
         let field = |key: &str| -> String {
@@ -150,13 +152,18 @@ impl Rng {
 }
 
 /// Runs `f` on another thread and fails the test if it takes longer than `secs` (a hang).
-pub fn within<T: Send + 'static>(secs: u64, what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+pub fn within<T: Send + 'static>(
+    secs: u64,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(f());
     });
     match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
         Ok(v) => v,
-        Err(e) => panic!("{what}: no result within {secs}s ({e:?})"),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("{what}: hung ({secs}s)"),
+        Err(_) => panic!("{what}: panicked (see above)"),
     }
 }

@@ -40,6 +40,8 @@ pub(crate) enum Slot {
 #[derive(Debug)]
 pub(crate) struct Parser {
     units: [u16; 13 * MAX_LFN_SLOTS],
+    /// Number of slots of the pending name.
+    slots: u8,
     /// Sequence number of the next slot expected (0: none pending).
     next: u8,
     checksum: u8,
@@ -54,7 +56,11 @@ fn short_checksum(name: &[u8; 11]) -> u8 {
 fn push_short_part(out: &mut String, bytes: &[u8], lower: bool) {
     let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
     for &b in bytes.get(..end).unwrap_or(&[]) {
-        let c = if b.is_ascii() { char::from(b) } else { char::REPLACEMENT_CHARACTER };
+        let c = if b.is_ascii() {
+            char::from(b)
+        } else {
+            char::REPLACEMENT_CHARACTER
+        };
         out.push(if lower { c.to_ascii_lowercase() } else { c });
     }
 }
@@ -79,6 +85,7 @@ impl Parser {
     pub(crate) fn new() -> Self {
         Self {
             units: [0xffff; 13 * MAX_LFN_SLOTS],
+            slots: 0,
             next: 0,
             checksum: 0,
             valid: false,
@@ -90,6 +97,7 @@ impl Parser {
         if s[0] & 0x40 != 0 {
             self.units = [0xffff; 13 * MAX_LFN_SLOTS];
             self.valid = (1..=MAX_LFN_SLOTS).contains(&usize::from(seq));
+            self.slots = seq;
             self.next = seq;
             self.checksum = s[13];
         }
@@ -112,8 +120,8 @@ impl Parser {
         if !ok {
             return None;
         }
-        let len = self.units.iter().position(|&u| u == 0).unwrap_or(self.units.len());
-        let units = self.units.get(..len)?;
+        let units = self.units.get(..usize::from(self.slots) * 13)?;
+        let units = units.split(|&u| u == 0).next()?;
         let name: String = char::decode_utf16(units.iter().copied())
             .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
             .collect();
@@ -142,7 +150,11 @@ impl Parser {
             return Slot::Skip;
         }
         let short = short_name(&raw, s[12]);
-        let hi = if fat32 { u16::from_le_bytes([s[20], s[21]]) } else { 0 };
+        let hi = if fat32 {
+            u16::from_le_bytes([s[20], s[21]])
+        } else {
+            0
+        };
         let lo = u16::from_le_bytes([s[26], s[27]]);
         Slot::Entry(Entry {
             name: long.unwrap_or_else(|| short.clone()),

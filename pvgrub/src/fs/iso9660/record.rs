@@ -68,7 +68,9 @@ impl<'a> Record<'a> {
 
     /// The file identifier bytes.
     pub(crate) fn name(&self) -> &'a [u8] {
-        self.raw.get(MIN_LEN..MIN_LEN + self.name_len).unwrap_or(&[])
+        self.raw
+            .get(MIN_LEN..MIN_LEN + self.name_len)
+            .unwrap_or(&[])
     }
 
     /// Whether this is the `.` (0x00) or `..` (0x01) record.
