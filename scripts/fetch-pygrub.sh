@@ -2,7 +2,7 @@
 # Extracts Xen 4.17's pygrub (Debian's xen-utils-4.17 and the libraries it loads) into
 # target/pygrub/ (or $1), so tests can run pygrub and its menu parser (grub.GrubConf) on the host.
 # Idempotent: a finished extraction is marked by a stamp file and reused.
-# Prints the extraction folder on stdout. Needs apt-get (package lists present) and dpkg-deb.
+# Prints the extraction folder on stdout. Needs apt-get (package lists present), dpkg-deb, flock.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +11,11 @@ stamp="$dest/.extracted"
 pkgs="xen-utils-4.17 libxenmisc4.17 libxenstore4 libxencall1 libxenevtchn1
 libxenforeignmemory1 libxengnttab1 libxentoollog1 libxentoolcore1 libxendevicemodel1
 libxenhypfs1 libyajl2"
+
+mkdir -p "$dest"
+# Several test binaries may call this at once: one extracts, the others wait.
+exec 9>"$dest/.lock"
+flock 9
 
 if [ -f "$stamp" ] && [ -f "$dest/root/usr/lib/xen-4.17/lib/python/grub/GrubConf.py" ]; then
     echo "$dest/root"

@@ -3,7 +3,7 @@
 //! `'...'` is literal; `"..."` keeps everything but `\\`, `\"`, `\$` (unescaped) and
 //! backslash-newline (removed); an unquoted backslash escapes the next character, or joins
 //! lines before a newline. `#` starts a comment at the start of a word. Variables (`$x`) are
-//! not expanded: the text is kept as written.
+//! not expanded: the text is kept as written (`${name}` stays one word, braces included).
 
 use crate::menu::error::{MenuError, MenuErrorKind};
 use alloc::string::String;
@@ -114,6 +114,17 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                 }
                 b'"' => self.double_quoted(&mut out)?,
+                // `${name}` is part of the word, braces included.
+                b'$' if self.peek(0) == Some(b'{') => {
+                    out.push(b'$');
+                    while let Some(v) = self.peek(0).filter(|&v| v != b'\n') {
+                        self.pos += 1;
+                        out.push(v);
+                        if v == b'}' {
+                            break;
+                        }
+                    }
+                }
                 b'\\' => match self.peek(0) {
                     None => out.push(b'\\'),
                     Some(b'\n') => {
