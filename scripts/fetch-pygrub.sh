@@ -1,6 +1,8 @@
 #!/bin/sh
 # Extracts Xen 4.17's pygrub (Debian's xen-utils-4.17 and the libraries it loads) into
 # target/pygrub/ (or $1), so tests can run pygrub and its menu parser (grub.GrubConf) on the host.
+# Also extracts grub-legacy (its example menu.lst) and grub-common (grub-editenv), real tools'
+# menu artefacts for the same tests. Nothing is installed on the system.
 # Idempotent: a finished extraction is marked by a stamp file and reused.
 # Prints the extraction folder on stdout. Needs apt-get (package lists present), dpkg-deb, flock.
 set -eu
@@ -10,14 +12,16 @@ dest=${1:-"$root/target/pygrub"}
 stamp="$dest/.extracted"
 pkgs="xen-utils-4.17 libxenmisc4.17 libxenstore4 libxencall1 libxenevtchn1
 libxenforeignmemory1 libxengnttab1 libxentoollog1 libxentoolcore1 libxendevicemodel1
-libxenhypfs1 libyajl2"
+libxenhypfs1 libyajl2
+grub-legacy grub-common"
 
 mkdir -p "$dest"
 # Several test binaries may call this at once: one extracts, the others wait.
 exec 9>"$dest/.lock"
 flock 9
 
-if [ -f "$stamp" ] && [ -f "$dest/root/usr/lib/xen-4.17/lib/python/grub/GrubConf.py" ]; then
+if [ -f "$stamp" ] && [ -f "$dest/root/usr/lib/xen-4.17/lib/python/grub/GrubConf.py" ] &&
+    [ -x "$dest/root/usr/bin/grub-editenv" ]; then
     echo "$dest/root"
     exit 0
 fi

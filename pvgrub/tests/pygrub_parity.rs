@@ -313,3 +313,28 @@ fn grub_cfg_syntax_pygrub_rejects() {
     assert_eq!(menu.timeout, Some(2));
     assert_eq!(py.kernel, "/k0", "pygrub ignores `default=1` without `set`");
 }
+
+/// The example menu.lst of Debian's grub-legacy package: pygrub fails on its BSD slices;
+/// with those rewritten to plain partitions and the `--type=` kernel options dropped (both
+/// differences tested above), both read the same entries and choice.
+#[test]
+fn grub_legacy_example_menu() {
+    let example = pygrub::root().join("usr/share/doc/grub-legacy/examples/menu.lst");
+    let text = std::fs::read_to_string(&example).unwrap();
+    let menu = ours(&example);
+    let titles = text.lines().filter(|l| l.starts_with("title")).count();
+    assert_eq!(menu.entries.len(), titles);
+    assert_eq!(menu.timeout, Some(30));
+    assert_eq!(menu.boot_order(None), vec![0, 1]);
+    assert!(pygrub::run(&example, false).is_err());
+
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("grub-legacy-example");
+    std::fs::create_dir_all(&dir).unwrap();
+    let plain = dir.join("menu.lst");
+    std::fs::write(
+        &plain,
+        text.replace(",a)", ")").replace("--type=netbsd ", ""),
+    )
+    .unwrap();
+    assert_same(&plain, true);
+}

@@ -19,8 +19,8 @@ pub enum Device {
     },
     /// The network, `(nd)`: files come over TFTP.
     Network,
-    /// A GRUB 2 device this loader has no equivalent for (`lvmid/...`, `md/0`, ...), kept
-    /// by name so that booting from it fails cleanly.
+    /// A device this loader has no equivalent for (menu.lst `fd0`, `cd`; grub.cfg
+    /// `lvmid/...`, `md/0`, ...), kept by name so that booting from it fails cleanly.
     Other(String),
 }
 
@@ -66,10 +66,16 @@ pub(super) fn grub_number(s: &str) -> Option<(u32, &str)> {
 }
 
 impl Device {
-    /// Parses the inside of a GRUB legacy device name (`hd0`, `hd0,1`, `hd0,1,a`, `nd`).
+    /// Parses the inside of a GRUB legacy device name (`hd0`, `hd0,1`, `hd0,1,a`, `nd`;
+    /// `fd0` and `cd` become [`Device::Other`]).
     pub(super) fn parse_legacy(inner: &str) -> Result<Device, DeviceError> {
         if inner == "nd" {
             return Ok(Device::Network);
+        }
+        // Floppies and CD-ROMs are valid names that pv-grub has no device for.
+        let floppy = inner.strip_prefix("fd").and_then(grub_number);
+        if inner == "cd" || floppy.is_some_and(|(_, rest)| rest.is_empty()) {
+            return Ok(Device::Other(inner.to_string()));
         }
         let Some(rest) = inner.strip_prefix("hd") else {
             return Err(if inner.is_empty() {

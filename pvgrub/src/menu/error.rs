@@ -46,7 +46,7 @@ pub enum DeviceError {
     Unclosed,
     /// Not a device name: empty, or not starting with `(` where one is required.
     Empty,
-    /// A drive kind pv-grub has no such device for (`fd`, `cd`, ... or unknown letters).
+    /// Not a drive kind GRUB knows (`hd`, `nd`, `fd`, `cd`).
     UnknownKind,
     /// The drive number is missing or not a number.
     BadDrive,

@@ -30,8 +30,9 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The extracted Debian package tree; panics (fails the test) if pygrub cannot be had.
-fn root() -> &'static PathBuf {
+/// The extracted Debian packages (pygrub, grub-legacy, grub-common); panics (fails the test)
+/// if they cannot be had.
+pub fn root() -> &'static PathBuf {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
         assert!(
