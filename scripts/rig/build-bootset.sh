@@ -32,6 +32,11 @@ inputs_hash() {
     cat "$here/build-bootset.sh" "$here/packages.txt" "$here/dom0-init" | sha256sum | cut -d' ' -f1
 }
 
+# One build at a time (several test processes may start at once).
+mkdir -p "$rig"
+exec 9>"$rig/.bootset.lock"
+flock 9
+
 force=0
 [[ ${1:-} == --force ]] && force=1
 want=$(inputs_hash)

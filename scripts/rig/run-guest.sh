@@ -18,7 +18,9 @@
 #   --during-out FILE  where the during script's stdout+stderr go
 #   --timeout SECS     destroy the guest after this long (default 60)
 #
-# Prints `rig-guest: KEY=VALUE` lines: domid, xl-retries, first-console-ms, during-rc and last
+# Prints `rig-guest: KEY=VALUE` lines: domid, xl-retries, first-console-ms (after unpausing),
+# create-ms (xl create until the domain exists), unpause-ms, run-ms (unpause until xl ended),
+# during-rc and last
 # `outcome=` one of poweroff reboot suspend crash watchdog soft_reset timeout create-failed
 # unknown-N. Exit status 0 when an outcome was reached, 2 on a usage or set-up error.
 
@@ -103,13 +105,16 @@ cfg=$work/guest.cfg
 # wait for the end or the deadline. Sets: xl_rc, xl_out, domid, timed_out, first_ms.
 attempt() {
     xl_out=$work/xl.out
-    domid='' timed_out=0 first_ms=''
+    domid='' timed_out=0 first_ms='' create_ms='' unpause_ms='' run_ms=''
     rm -f "$console"
+    local t_create xl_pid t0 deadline con_pid='' line
+    t_create=$(now_ms)
     xl create -F -p "$cfg" >"$xl_out" 2>&1 &
-    local xl_pid=$! t0 deadline con_pid='' line
+    xl_pid=$!
     while kill -0 "$xl_pid" 2>/dev/null && ! grep -q 'Waiting for domain' "$xl_out"; do
         sleep 0.05
     done
+    create_ms=$(($(now_ms) - t_create))
     line=$(grep -o 'domid [0-9]*' "$xl_out" | head -n1)
     domid=${line#domid }
     if [[ -n $domid ]]; then
@@ -125,6 +130,7 @@ attempt() {
         t0=$(now_ms)
         deadline=$((t0 + timeout * 1000))
         xl unpause "$name"
+        unpause_ms=$(($(now_ms) - t0))
         while kill -0 "$xl_pid" 2>/dev/null; do
             if [[ -z $first_ms && -s $console ]]; then first_ms=$(($(now_ms) - t0)); fi
             if (($(now_ms) > deadline)); then
@@ -137,6 +143,7 @@ attempt() {
     fi
     wait "$xl_pid"
     xl_rc=$?
+    [[ -n $domid ]] && run_ms=$(($(now_ms) - t0))
     [[ -n $con_pid ]] && wait "$con_pid"
     # xenconsoled may still be writing the last bytes: wait until the log stops growing.
     local size=-1 i
@@ -145,7 +152,8 @@ attempt() {
         size=$(stat -c %s "$console" 2>/dev/null || echo 0)
         sleep 0.1
     done
-    if [[ -z $first_ms && -s $console ]]; then first_ms=$(($(now_ms) - t0)); fi
+    # Output that came too fast for the 0.1 s polling: the run time is an upper bound.
+    if [[ -z $first_ms && -s $console ]]; then first_ms=$run_ms; fi
 }
 
 retries=0
@@ -168,6 +176,9 @@ cat "$xl_out" >&2
 [[ -n $domid ]] && report domid "$domid"
 report xl-retries "$retries"
 report first-console-ms "${first_ms:-none}"
+report create-ms "$create_ms"
+report unpause-ms "${unpause_ms:-none}"
+report run-ms "${run_ms:-none}"
 if [[ -n $during_pid ]]; then
     # The during script gets 10 s after the guest's end to finish.
     for _ in $(seq 100); do kill -0 "$during_pid" 2>/dev/null || break; sleep 0.1; done
@@ -176,7 +187,9 @@ if [[ -n $during_pid ]]; then
     report during-rc $?
 fi
 # A domain left by on_*="preserve" is destroyed now that the during script is done.
-xl domid "$name" >/dev/null 2>&1 && xl destroy "$name" 2>/dev/null
+if ! grep -q 'destroying the domain\|has been destroyed' "$xl_out"; then
+    xl domid "$name" >/dev/null 2>&1 && xl destroy "$name" 2>/dev/null
+fi
 
 if ((timed_out)); then
     report outcome timeout

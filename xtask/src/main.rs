@@ -3,13 +3,13 @@
 //! - `cargo xtask build NAME | --all`: build guest images into `target/images/NAME.gz`.
 //! - `cargo xtask run NAME [...]`: boot an image on the Xen-in-QEMU rig (or `--host` Xen).
 
-mod build;
+use xtask::{build, rig};
 
 use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]"
+        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask test"
     );
     ExitCode::from(2)
 }
@@ -21,6 +21,8 @@ fn main() -> ExitCode {
     };
     let result = match cmd.as_str() {
         "build" => build::cmd(rest),
+        "run" => rig::cli::run(rest).map_err(|e| e.to_string()),
+        "test" => rig::cli::test(rest).map_err(|e| e.to_string()),
         _ => return usage(),
     };
     match result {
