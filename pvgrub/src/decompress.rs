@@ -12,6 +12,7 @@ mod bzip2;
 mod cursor;
 mod gzip;
 mod lz4;
+mod lzma;
 mod lzo;
 mod sink;
 mod xz;
@@ -156,8 +157,8 @@ pub fn decompress(format: Compression, input: &[u8], limits: &Limits) -> Result<
     match format {
         Compression::Gzip => gzip::decode(input, limits),
         Compression::Bzip2 => bzip2::decode(input, limits),
-        Compression::Lzma => xz::decode_lzma(input, limits),
-        Compression::Xz => xz::decode_xz(input, limits),
+        Compression::Lzma => lzma::decode(input, limits),
+        Compression::Xz => xz::decode(input, limits),
         Compression::Lzo => lzo::decode(input, limits),
         Compression::Lz4 => lz4::decode(input, limits),
         Compression::Zstd => zstd::decode(input, limits),

@@ -100,6 +100,38 @@ impl Sink {
         self.buf.truncate(start.saturating_add(written));
     }
 
+    /// Drives a push decoder over `input` until it reports the end of its stream; returns the
+    /// input bytes it consumed. `step(input, output)` returns (consumed, produced, ended).
+    pub(crate) fn pump(
+        &mut self,
+        input: &[u8],
+        mut step: impl FnMut(&[u8], &mut [u8]) -> Result<(usize, usize, bool), Error>,
+    ) -> Result<usize, Error> {
+        const CHUNK: usize = 1 << 20;
+        let mut pos = 0;
+        let mut probe = [0u8; 1];
+        loop {
+            let rest = input.get(pos..).unwrap_or_default();
+            let start = self.len();
+            let tail = self.grow(CHUNK)?;
+            let at_cap = tail.is_empty();
+            // At the cap, a one-byte probe tells a stream that ends from one that goes on.
+            let out = if at_cap { &mut probe[..] } else { tail };
+            let (consumed, produced, ended) = step(rest, out)?;
+            if at_cap && produced > 0 {
+                return Err(Error::OutputLimit);
+            }
+            pos += consumed;
+            self.settle(start, if at_cap { 0 } else { produced });
+            if ended {
+                return Ok(pos);
+            }
+            if consumed == 0 && produced == 0 {
+                return Err(Error::Truncated);
+            }
+        }
+    }
+
     /// The output.
     pub(crate) fn into_vec(self) -> Vec<u8> {
         self.buf
