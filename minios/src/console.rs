@@ -1,7 +1,8 @@
 //! The primary console: the `xencons_interface` ring that xenconsoled reads in dom0.
 //!
 //! Output has back-pressure: when the ring is full the writer notifies the backend and
-//! yields until it has drained space, so nothing written is lost.
+//! waits on the console's event channel (xenconsoled notifies after it consumed output), so
+//! nothing written is lost and no CPU is burnt meanwhile.
 
 use core::mem::offset_of;
 
@@ -35,7 +36,7 @@ impl Console {
             let space = XENCONS_OUT_SIZE.saturating_sub(prod.wrapping_sub(cons) as usize);
             if space == 0 {
                 self.notify();
-                xen::sched_yield();
+                self.wait_for_space();
                 continue;
             }
             let n = space.min(data.len());
@@ -46,6 +47,15 @@ impl Console {
             self.ring.store_u32(OUT_PROD, prod.wrapping_add(n as u32));
             self.notify();
             data = &data[n..];
+        }
+    }
+
+    /// Sleeps until the backend signals the console's port. The wait takes no lock, so it
+    /// is also safe on the panic path.
+    fn wait_for_space(&self) {
+        match crate::events::Port::new(self.port) {
+            Some(port) => port.wait_blocking(),
+            None => xen::sched_yield(),
         }
     }
 
