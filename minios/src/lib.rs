@@ -10,8 +10,11 @@
 extern crate alloc;
 
 pub mod abi;
+pub mod events;
 pub mod grant;
 pub mod mm;
+pub mod sched;
+pub mod time;
 pub mod xenstore;
 
 #[cfg(target_os = "none")]

@@ -26,10 +26,18 @@ pub fn exit(reason: ShutdownReason) -> ! {
     xen::shutdown(reason)
 }
 
-/// Declares the application's entry function: `minios::main!(main);` with `fn main()`.
+/// Declares the application's entry function: `minios::main!(main);` with `fn main()`, or
+/// `minios::main!(async main);` with `async fn main()`, which runs under the executor
+/// ([`crate::sched::block_on`]) so that it can spawn tasks and await events and timers.
 /// When it returns, the domain powers off.
 #[macro_export]
 macro_rules! main {
+    (async $f:path) => {
+        #[no_mangle]
+        fn __minios_main() {
+            $crate::sched::block_on($f())
+        }
+    };
     ($f:path) => {
         #[no_mangle]
         fn __minios_main() {

@@ -29,6 +29,8 @@ pub(super) extern "C" fn minios_entry(si_ptr: *const StartInfo, entry_sp: usize)
         Err(e) => panic!("cannot map memory: {e:?}"),
     };
     crate::mm::init(map.first_free, map.nr_pages);
+    crate::events::init();
+    crate::time::init();
     // SAFETY: the console frame is Xen's console ring page, mapped in the 1:1 mapping for the
     // life of the domain and accessed only through SharedPage.
     let ring =

@@ -8,10 +8,13 @@
 
 pub(crate) mod boot;
 mod entry;
+pub(crate) mod events;
 pub mod grant;
 pub(crate) mod heap;
 pub mod hypercall;
 pub mod mm;
 pub mod shared;
+pub(crate) mod time;
 mod traps;
+pub(crate) mod upcall;
 pub mod xen;

@@ -151,7 +151,7 @@ pub(super) fn map_shared_info(ma: u64) -> Result<(), XenError> {
 }
 
 /// Xen's shared_info page, once mapped.
-fn shared_info() -> Option<*const SharedInfo> {
+pub(super) fn shared_info() -> Option<*const SharedInfo> {
     SHARED_INFO_MAPPED
         .get()
         .map(|_| (&raw const SHARED_INFO_PAGE).cast::<SharedInfo>())

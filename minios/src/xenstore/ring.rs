@@ -1,75 +1,78 @@
-//! The xenstore ring page (`xenstore_domain_interface`) and a blocking request path.
+//! The xenstore ring page Xen set up for us (`xenstore_domain_interface`), as a
+//! [`Transport`].
+//!
+//! We keep our own copies of the indexes we produce (`req_prod`, `rsp_cons`) instead of
+//! trusting the shared page, and never believe xenstored has more than a ring's worth of
+//! bytes in flight.
 
-use alloc::string::String;
-use alloc::vec;
+use core::mem::offset_of;
 
-use super::wire::{self, Header, XsError, HEADER_LEN};
+use super::client::Transport;
+use crate::abi::xs_wire::{mask_xenstore_idx, XenstoreDomainInterface, XENSTORE_RING_SIZE};
 use crate::sys::shared::SharedPage;
 use crate::sys::xen;
 
-const RING_SIZE: usize = 1024;
-const REQ: usize = 0;
-const RSP: usize = 1024;
-const REQ_CONS: usize = 2048;
-const REQ_PROD: usize = 2052;
-const RSP_CONS: usize = 2056;
-const RSP_PROD: usize = 2060;
+const REQ: usize = offset_of!(XenstoreDomainInterface, req);
+const RSP: usize = offset_of!(XenstoreDomainInterface, rsp);
+const REQ_CONS: usize = offset_of!(XenstoreDomainInterface, req_cons);
+const REQ_PROD: usize = offset_of!(XenstoreDomainInterface, req_prod);
+const RSP_CONS: usize = offset_of!(XenstoreDomainInterface, rsp_cons);
+const RSP_PROD: usize = offset_of!(XenstoreDomainInterface, rsp_prod);
 
-static LOCK: spin::Mutex<u32> = spin::Mutex::new(0);
-
-fn ring() -> (SharedPage, u32) {
-    let si = crate::start_info();
-    (crate::sys::mm::store_page(si.store_mfn), si.store_evtchn)
+/// The ring page and its event channel.
+pub struct Ring {
+    page: SharedPage,
+    port: u32,
+    req_prod: u32,
+    rsp_cons: u32,
 }
 
-fn send(page: &SharedPage, port: u32, mut data: &[u8]) {
-    while !data.is_empty() {
-        let cons = page.load_u32(REQ_CONS);
-        let prod = page.load_u32(REQ_PROD);
-        let space = RING_SIZE.saturating_sub(prod.wrapping_sub(cons) as usize);
-        if space == 0 {
-            let _ = xen::evtchn_send(port);
-            xen::sched_yield();
-            continue;
+impl Ring {
+    /// The ring of start_info (`store_mfn`, `store_evtchn`).
+    pub fn from_start_info() -> Self {
+        let si = crate::start_info();
+        let page = crate::sys::mm::store_page(si.store_mfn);
+        Self {
+            req_prod: page.load_u32(REQ_PROD),
+            rsp_cons: page.load_u32(RSP_CONS),
+            page,
+            port: si.store_evtchn,
         }
-        let start = prod as usize % RING_SIZE;
-        let n = space.min(data.len()).min(RING_SIZE - start);
-        page.write_bytes(REQ + start, &data[..n]);
-        page.store_u32(REQ_PROD, prod.wrapping_add(n as u32));
-        let _ = xen::evtchn_send(port);
-        data = &data[n..];
     }
 }
 
-fn recv(page: &SharedPage, port: u32, out: &mut [u8]) {
-    let mut got = 0;
-    while got < out.len() {
-        let cons = page.load_u32(RSP_CONS);
-        let prod = page.load_u32(RSP_PROD);
-        let avail = (prod.wrapping_sub(cons) as usize).min(RING_SIZE);
-        if avail == 0 {
-            xen::sched_yield();
-            continue;
-        }
-        let start = cons as usize % RING_SIZE;
-        let n = avail.min(out.len() - got).min(RING_SIZE - start);
-        page.read_bytes(RSP + start, &mut out[got..got + n]);
-        page.store_u32(RSP_CONS, cons.wrapping_add(n as u32));
-        let _ = xen::evtchn_send(port);
-        got += n;
+impl Transport for Ring {
+    fn write(&mut self, data: &[u8]) -> usize {
+        let cons = self.page.load_u32(REQ_CONS);
+        let used = self.req_prod.wrapping_sub(cons) as usize;
+        let space = XENSTORE_RING_SIZE.saturating_sub(used);
+        let start = mask_xenstore_idx(self.req_prod);
+        let n = space.min(data.len()).min(XENSTORE_RING_SIZE - start);
+        let Some(chunk) = data.get(..n) else {
+            return 0;
+        };
+        self.page.write_bytes(REQ + start, chunk);
+        self.req_prod = self.req_prod.wrapping_add(n as u32);
+        self.page.store_u32(REQ_PROD, self.req_prod);
+        n
     }
-}
 
-/// Reads the value of `path` (relative paths are under the domain's home).
-pub fn read(path: &str) -> Result<String, XsError> {
-    let mut next_id = LOCK.lock();
-    *next_id = next_id.wrapping_add(1);
-    let (page, port) = ring();
-    send(&page, port, &wire::read_request(*next_id, path)?);
-    let mut hdr = [0u8; HEADER_LEN];
-    recv(&page, port, &mut hdr);
-    let h = Header::parse(&hdr)?;
-    let mut payload = vec![0u8; h.len as usize];
-    recv(&page, port, &mut payload);
-    wire::read_reply(&h, &payload)
+    fn read(&mut self, buf: &mut [u8]) -> usize {
+        let prod = self.page.load_u32(RSP_PROD);
+        let avail = (prod.wrapping_sub(self.rsp_cons) as usize).min(XENSTORE_RING_SIZE);
+        let start = mask_xenstore_idx(self.rsp_cons);
+        let n = avail.min(buf.len()).min(XENSTORE_RING_SIZE - start);
+        let Some(chunk) = buf.get_mut(..n) else {
+            return 0;
+        };
+        self.page.read_bytes(RSP + start, chunk);
+        self.rsp_cons = self.rsp_cons.wrapping_add(n as u32);
+        self.page.store_u32(RSP_CONS, self.rsp_cons);
+        n
+    }
+
+    fn notify(&mut self) {
+        // A failed notify only delays xenstored; the next pump notifies again.
+        let _ = xen::evtchn_send(self.port);
+    }
 }
