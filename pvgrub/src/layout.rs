@@ -19,8 +19,8 @@
 //! 8. the unmapped module, if any;
 //! 9. the p2m list at `INIT_P2M`, followed by the L3/L2/L1 tables that map it.
 //!
-//! [`KernelNotes::resolve`] turns the kernel's Xen notes into a [`KernelPlacement`] (libelf's
-//! address checks); [`Layout::new`] lays the domain out; [`Layout::page_table_plan`] renders the
+//! [`KernelPlacement::from_image`] takes what the layout needs from a loaded kernel
+//! ([`crate::image::load`]); [`Layout::new`] lays the domain out; [`Layout::page_table_plan`] renders the
 //! page-table plan and [`StartInfo::encode`] the start_info page.
 //!
 //! Validation: `pvgrub/tests/layout_peer.rs` runs Debian's libxenguest 4.17 on the same inputs
@@ -34,7 +34,7 @@ mod pgtable;
 mod start_info;
 
 pub use error::{Area, LayoutError};
-pub use kernel::{KernelNotes, KernelPlacement};
+pub use kernel::KernelPlacement;
 pub use pgtable::{EntryRun, PageTable};
 pub use start_info::{StartInfo, StartInfoRuntime, MAX_CMDLINE, START_INFO_MAGIC, START_INFO_SIZE};
 

@@ -4,31 +4,29 @@
 //! builder itself; these pin the numbers down in a readable form.
 
 use pvgrub::layout::{
-    builder_module_len, Area, DomainConfig, KernelNotes, Layout, LayoutError, StartInfoRuntime,
+    builder_module_len, Area, DomainConfig, KernelPlacement, Layout, LayoutError, StartInfoRuntime,
     SIF_MOD_START_PFN, SIF_VIRT_P2M_4TOOLS, START_INFO_MAGIC,
 };
 
-/// Debian 12's kernel (linux-image-6.1.0-*-amd64): its notes and loadable range as
-/// `readelf -n -l` shows them for the vmlinux inside the bzImage.
-fn debian_notes() -> KernelNotes {
-    KernelNotes {
-        virt_base: Some(0xffff_ffff_8000_0000),
-        paddr_offset: Some(0),
-        entry: Some(0xffff_ffff_8307_91c0),
-        init_p2m: Some(0x80_0000_0000),
-        mod_start_pfn: true,
-        elf_entry: 0x100_0000,
-        paddr_start: 0x100_0000,
-        paddr_end: 0x307_9000 + 0x198_7000,
-        ..KernelNotes::default()
+/// Debian 12's kernel (linux-image-6.1.0-*-amd64), from `readelf -n -l` of the vmlinux in its
+/// bzImage: VIRT_BASE 0xffffffff80000000, PADDR_OFFSET 0, loadable paddrs 0x1000000..0x4a00000
+/// (so 0xffffffff81000000..0xffffffff84a00000), ENTRY, INIT_P2M 0x8000000000,
+/// MOD_START_PFN 1, no HYPERCALL_PAGE.
+fn debian() -> KernelPlacement {
+    KernelPlacement {
+        virt_base: 0xffff_ffff_8000_0000,
+        start: 0xffff_ffff_8100_0000,
+        end: 0xffff_ffff_84a0_0000,
+        entry: 0xffff_ffff_8307_91c0,
+        hypercall_page: None,
+        p2m_base: Some(0x80_0000_0000),
+        unmapped_module: true,
     }
 }
 
 #[test]
 fn debian_kernel_512m_with_initrd() {
-    let kernel = debian_notes().resolve().unwrap();
-    assert_eq!(kernel.start, 0xffff_ffff_8100_0000);
-    assert_eq!(kernel.end, 0xffff_ffff_84a0_0000);
+    let kernel = debian();
     let dom = DomainConfig {
         nr_pages: 131072,
         module_len: Some(5_000_000),
@@ -103,7 +101,7 @@ fn debian_kernel_512m_with_initrd() {
 
 #[test]
 fn debian_kernel_does_not_fit_in_32m() {
-    let kernel = debian_notes().resolve().unwrap();
+    let kernel = debian();
     let dom = DomainConfig {
         nr_pages: 8192,
         module_len: None,
@@ -119,19 +117,22 @@ fn debian_kernel_does_not_fit_in_32m() {
     );
 }
 
-/// Mini-OS: linked at 0, no VIRT_BASE, mapped p2m list.
-fn minios() -> KernelNotes {
-    KernelNotes {
+/// Mini-OS: linked at 0, no VIRT_BASE, mapped p2m list, a hypercall page.
+fn minios() -> KernelPlacement {
+    KernelPlacement {
+        virt_base: 0,
+        start: 0,
+        end: 0x2_3456,
+        entry: 0,
         hypercall_page: Some(0x2000),
-        elf_entry: 0,
-        paddr_end: 0x2_3456,
-        ..KernelNotes::default()
+        p2m_base: None,
+        unmapped_module: false,
     }
 }
 
 #[test]
 fn minios_needs_4m() {
-    let kernel = minios().resolve().unwrap();
+    let kernel = minios();
     let dom = |nr_pages| DomainConfig {
         nr_pages,
         module_len: None,
@@ -168,10 +169,11 @@ fn minios_needs_4m() {
 
 #[test]
 fn mapped_module_gives_its_address_and_length() {
-    let mut notes = debian_notes();
-    notes.mod_start_pfn = false;
-    notes.init_p2m = None;
-    let kernel = notes.resolve().unwrap();
+    let kernel = KernelPlacement {
+        unmapped_module: false,
+        p2m_base: None,
+        ..debian()
+    };
     let dom = DomainConfig {
         nr_pages: 65536,
         module_len: Some(10_000),
@@ -188,76 +190,27 @@ fn mapped_module_gives_its_address_and_length() {
 }
 
 #[test]
-fn notes_resolve_like_libelf() {
-    // No PADDR_OFFSET: 0 for notes, VIRT_BASE for the legacy __xen_guest section.
-    let notes = KernelNotes {
-        virt_base: Some(0xc000_0000),
-        elf_entry: 0xc010_0000,
-        paddr_start: 0xc010_0000,
-        paddr_end: 0xc020_0000,
-        legacy_guest_section: true,
-        ..KernelNotes::default()
-    };
-    let k = notes.resolve().unwrap();
-    assert_eq!(
-        (k.start, k.end, k.entry),
-        (0xc010_0000, 0xc020_0000, 0xc010_0000)
-    );
-    let modern = KernelNotes {
-        legacy_guest_section: false,
-        ..notes
-    };
-    assert!(matches!(
-        modern.resolve(),
-        Err(LayoutError::KernelOutOfBounds { .. })
-    ));
-    let no_base = KernelNotes {
-        virt_base: None,
-        paddr_offset: Some(0),
-        ..notes
-    };
-    assert_eq!(
-        no_base.resolve(),
-        Err(LayoutError::PaddrOffsetWithoutVirtBase)
-    );
-    let p2m_inside = KernelNotes {
-        init_p2m: Some(0xc015_0000),
-        ..notes
-    };
-    assert_eq!(
-        p2m_inside.resolve(),
-        Err(LayoutError::P2mBaseInsideKernel {
-            p2m_base: 0xc015_0000
-        })
-    );
-    let entry_outside = KernelNotes {
-        entry: Some(0xc030_0000),
-        ..notes
-    };
-    assert!(entry_outside.resolve().is_err());
-}
-
-#[test]
 fn refuses_what_the_builder_cannot_use() {
     let dom = DomainConfig {
         nr_pages: 65536,
         module_len: None,
         flags: 0,
     };
-    let mut kernel = minios().resolve().unwrap();
+    let mut kernel = minios();
     kernel.hypercall_page = Some(0x10_0000);
     assert_eq!(
         Layout::new(&kernel, &dom),
         Err(LayoutError::HypercallPageOutsideKernel { vaddr: 0x10_0000 })
     );
-    let mut kernel = minios().resolve().unwrap();
+    let mut kernel = minios();
     kernel.virt_base = 0x800;
     kernel.start = 0x800;
+    kernel.hypercall_page = None;
     assert_eq!(
         Layout::new(&kernel, &dom),
         Err(LayoutError::Unaligned { addr: 0x800 })
     );
-    let mut kernel = debian_notes().resolve().unwrap();
+    let mut kernel = debian();
     kernel.start += 0x10;
     assert_eq!(
         Layout::new(&kernel, &dom),
@@ -266,14 +219,35 @@ fn refuses_what_the_builder_cannot_use() {
         })
     );
     // A p2m list at INIT_P2M running into the kernel's mapping.
-    let mut kernel = debian_notes().resolve().unwrap();
+    let mut kernel = debian();
     kernel.p2m_base = Some(kernel.virt_base - 0x1000);
     assert_eq!(
         Layout::new(&kernel, &dom),
         Err(LayoutError::OverlappingMappings)
     );
+    // A p2m list at INIT_P2M inside the range of the initial mapping's first L1 table: it
+    // would need no table of its own, which the builder cannot handle.
+    let kernel = KernelPlacement {
+        virt_base: 0x2_7000,
+        start: 0x2_7000,
+        end: 0x2_8000,
+        entry: 0x2_7000,
+        hypercall_page: None,
+        p2m_base: Some(0x1000),
+        unmapped_module: false,
+    };
+    assert_eq!(
+        Layout::new(
+            &kernel,
+            &DomainConfig {
+                nr_pages: 1000,
+                ..dom
+            }
+        ),
+        Err(LayoutError::P2mWithoutTables)
+    );
     // A kernel that ends at the top of the address space.
-    let mut kernel = debian_notes().resolve().unwrap();
+    let mut kernel = debian();
     kernel.end = u64::MAX - 0xfff;
     let big = DomainConfig {
         nr_pages: 1 << 20,
@@ -296,7 +270,7 @@ fn module_length_as_the_builder_places_it() {
 
 #[test]
 fn start_info_bytes() {
-    let kernel = minios().resolve().unwrap();
+    let kernel = minios();
     let dom = DomainConfig {
         nr_pages: 1024,
         module_len: None,

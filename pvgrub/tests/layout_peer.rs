@@ -7,8 +7,6 @@
 mod elf;
 #[path = "layout_support/peer.rs"]
 mod peer;
-#[path = "layout_support/vmlinux.rs"]
-mod vmlinux;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,12 +14,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use elf::{Desc, XenElf};
 use proptest::prelude::*;
-use pvgrub::layout::{builder_module_len, DomainConfig, KernelNotes, Layout, SIF_VIRT_P2M_4TOOLS};
+use pvgrub::image;
+use pvgrub::layout::{
+    builder_module_len, DomainConfig, KernelPlacement, Layout, SIF_VIRT_P2M_4TOOLS,
+};
 
 const LINUX_BASE: u64 = 0xffff_ffff_8000_0000;
 
 /// A Xen note: type and value.
 type Note = (u32, Desc);
+/// pvgrub::image's view of a kernel file.
+type Placed = Result<KernelPlacement, String>;
 
 /// Writes `bytes` to a fresh file in the scratch directory.
 fn write_scratch(name: &str, bytes: &[u8]) -> PathBuf {
@@ -32,28 +35,33 @@ fn write_scratch(name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-/// Our layout for a kernel file, with the notes read by `vmlinux`, and a module file.
-fn ours(notes: &KernelNotes, module: Option<&Path>, nr_pages: u64) -> Result<Layout, String> {
+/// What pvgrub::image makes of a kernel file.
+fn placement(kernel: &[u8]) -> Placed {
+    let image = image::load(kernel, &image::Limits::DEFAULT).map_err(|e| e.to_string())?;
+    Ok(KernelPlacement::from_image(&image))
+}
+
+/// Our layout, with the module length as the builder places it.
+fn ours(kernel: &Placed, module: Option<&Path>, nr_pages: u64) -> Result<Layout, String> {
     let module_len = module.map(|m| builder_module_len(&std::fs::read(m).unwrap()));
-    let placement = notes.resolve().map_err(|e| e.to_string())?;
     let dom = DomainConfig {
         nr_pages,
         module_len,
         flags: SIF_VIRT_P2M_4TOOLS,
     };
-    Layout::new(&placement, &dom).map_err(|e| e.to_string())
+    Layout::new(kernel.as_ref()?, &dom).map_err(|e| e.to_string())
 }
 
-/// Runs both and compares; returns whether the domain could be built.
+/// Runs both on a kernel file (`placed` is pvgrub::image's view of it) and compares; returns
+/// whether the domain could be built.
 fn check(
-    kernel: &Path,
-    notes: &KernelNotes,
+    (kernel, placed): (&Path, &Placed),
     module: Option<&Path>,
     nr_pages: u64,
     cmdline: &str,
 ) -> bool {
     let peer = peer::run(kernel, module, nr_pages, cmdline);
-    let ours = ours(notes, module, nr_pages);
+    let ours = ours(placed, module, nr_pages);
     match (&peer, &ours) {
         (Ok(p), Ok(o)) => {
             peer::assert_same(p, o, cmdline);
@@ -77,10 +85,11 @@ fn real_vmlinuz() -> PathBuf {
 #[test]
 fn debian_vmlinuz_matches_libxenguest() {
     let kernel = real_vmlinuz();
-    let notes = vmlinux::notes_of_file(&kernel);
+    let placed = placement(&std::fs::read(&kernel).unwrap());
     // What Debian 12's kernel asks for (the modern Linux notes).
-    assert_eq!(notes.virt_base, Some(LINUX_BASE));
-    assert!(notes.mod_start_pfn && notes.init_p2m.is_some());
+    let p = placed.as_ref().unwrap();
+    assert_eq!(p.virt_base, LINUX_BASE);
+    assert!(p.unmapped_module && p.p2m_base.is_some());
 
     let raw: Vec<u8> = (0..5_000_000u32).map(|i| (i % 253) as u8).collect();
     let raw_path = write_scratch("initrd", &raw);
@@ -95,19 +104,17 @@ fn debian_vmlinuz_matches_libxenguest() {
     let mut built = 0;
     for nr_pages in [8192, 32768, 131072, 524288] {
         for module in [None, Some(raw_path.as_path()), Some(gz_path.as_path())] {
-            built += usize::from(check(&kernel, &notes, module, nr_pages, cmdline));
+            built += usize::from(check((&kernel, &placed), module, nr_pages, cmdline));
         }
     }
     // 32 MiB is too small for a 58 MiB kernel; every bigger size boots.
     assert_eq!(built, 9);
 }
 
-/// A kernel file and its notes.
-fn synthetic(vaddr: u64, paddr: u64, memsz: u64, extra: &[(u32, Desc)]) -> (PathBuf, KernelNotes) {
-    let image = XenElf::linux_like(vaddr, paddr, memsz, extra).build();
-    let path = write_scratch("kernel", &image);
-    let notes = vmlinux::notes_of_elf(&image);
-    (path, notes)
+/// Writes a kernel file with these notes; returns it with pvgrub::image's view of it.
+fn synthetic(vaddr: u64, paddr: u64, memsz: u64, extra: &[Note]) -> (PathBuf, Placed) {
+    let bytes = XenElf::linux_like(vaddr, paddr, memsz, extra).build();
+    (write_scratch("kernel", &bytes), placement(&bytes))
 }
 
 #[test]
@@ -122,7 +129,7 @@ fn chosen_kernels_match_libxenguest() {
     assert!(gz.status.success(), "gzip must be installed");
     let initrd_gz = write_scratch("initrd.gz", &gz.stdout);
     let long_cmdline = "x".repeat(1500);
-    let cases: Vec<(&str, (PathBuf, KernelNotes))> = vec![
+    let cases: Vec<(&str, (PathBuf, Placed))> = vec![
         // Mini-OS: linked at 0, no VIRT_BASE, hypercall page inside.
         (
             "minios",
@@ -195,6 +202,19 @@ fn chosen_kernels_match_libxenguest() {
                 ],
             ),
         ),
+        // The p2m list in the range of the initial mapping's L1: the builder fails.
+        (
+            "p2m-in-initial-l1",
+            synthetic(
+                0x2_7000,
+                0,
+                0x1000,
+                &[
+                    (VIRT_BASE, Desc::U64(0x2_7000)),
+                    (INIT_P2M, Desc::U64(0x1000)),
+                ],
+            ),
+        ),
         // A low VIRT_BASE with the p2m list just below it, sharing its L3 and L2 tables.
         (
             "p2m-shares-tables",
@@ -209,13 +229,13 @@ fn chosen_kernels_match_libxenguest() {
             ),
         ),
     ];
-    for (name, (kernel, notes)) in &cases {
+    for (name, (kernel, placed)) in &cases {
+        let cmdlines = ["", "console=hvc0", long_cmdline.as_str()];
         for nr_pages in [2048, 16384, 262144] {
-            for module in [None, Some(initrd.as_path()), Some(initrd_gz.as_path())] {
-                for cmdline in ["", "console=hvc0", long_cmdline.as_str()] {
-                    eprintln!("{name}: {nr_pages} pages, module {module:?}");
-                    check(kernel, notes, module, nr_pages, cmdline);
-                }
+            let modules = [None, Some(initrd.as_path()), Some(initrd_gz.as_path())];
+            for (module, cmdline) in modules.into_iter().zip(cmdlines) {
+                eprintln!("{name}: {nr_pages} pages, module {module:?}");
+                check((kernel, placed), module, nr_pages, cmdline);
             }
         }
     }
@@ -244,8 +264,9 @@ fn mapping_end_edges_match_libxenguest() {
     for (extra, module, nr_pages) in configs {
         let v_end_for = |memsz: u64| {
             let image = XenElf::linux_like(LINUX_BASE + 0x100_0000, 0x100_0000, memsz, extra);
-            let notes = vmlinux::notes_of_elf(&image.build());
-            ours(&notes, module, nr_pages).unwrap().v_end
+            ours(&placement(&image.build()), module, nr_pages)
+                .unwrap()
+                .v_end
         };
         let mut edges = Vec::new();
         let mut memsz = 0x40_0000;
@@ -260,8 +281,8 @@ fn mapping_end_edges_match_libxenguest() {
         }
         for edge in edges {
             for memsz in [edge - 0x1000, edge - 1, edge, edge + 0x1000] {
-                let (kernel, notes) = synthetic(LINUX_BASE + 0x100_0000, 0x100_0000, memsz, extra);
-                assert!(check(&kernel, &notes, module, nr_pages, "console=hvc0"));
+                let (kernel, placed) = synthetic(LINUX_BASE + 0x100_0000, 0x100_0000, memsz, extra);
+                assert!(check((&kernel, &placed), module, nr_pages, "console=hvc0"));
             }
         }
     }
@@ -358,9 +379,9 @@ proptest! {
             extra.push((INIT_P2M, Desc::U64(p)));
         }
         extra.push((MOD_START_PFN, Desc::U64(u64::from(c.mod_start_pfn))));
-        let (kernel, notes) = synthetic(vaddr, paddr, c.memsz, &extra);
+        let (kernel, placed) = synthetic(vaddr, paddr, c.memsz, &extra);
         let module = c.module_len.map(|len| write_scratch("module", &vec![0x55; len as usize]));
-        check(&kernel, &notes, module.as_deref(), c.nr_pages, "console=hvc0");
+        check((&kernel, &placed), module.as_deref(), c.nr_pages, "console=hvc0");
         std::fs::remove_file(kernel).unwrap();
         if let Some(m) = module {
             std::fs::remove_file(m).unwrap();

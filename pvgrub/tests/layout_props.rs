@@ -7,10 +7,10 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 use pvgrub::layout::{
-    Area, DomainConfig, KernelNotes, Layout, LayoutError, PAGE_SIZE, SIF_MOD_START_PFN,
+    Area, DomainConfig, KernelPlacement, Layout, LayoutError, PAGE_SIZE, SIF_MOD_START_PFN,
 };
 
-fn inputs() -> impl Strategy<Value = (KernelNotes, DomainConfig)> {
+fn inputs() -> impl Strategy<Value = (KernelPlacement, DomainConfig)> {
     let base = prop_oneof![
         Just(0u64),
         Just(0xffff_ffff_8000_0000u64),
@@ -32,22 +32,21 @@ fn inputs() -> impl Strategy<Value = (KernelNotes, DomainConfig)> {
     )
         .prop_map(
             |(virt_base, off, size, init_p2m, msp, module_len, nr_pages, flags)| {
-                let notes = KernelNotes {
-                    virt_base: Some(virt_base),
-                    paddr_offset: Some(0),
-                    entry: Some(virt_base + off),
-                    init_p2m,
-                    mod_start_pfn: msp,
-                    paddr_start: off,
-                    paddr_end: off + size,
-                    ..KernelNotes::default()
+                let kernel = KernelPlacement {
+                    virt_base,
+                    start: virt_base + off,
+                    end: virt_base + off + size,
+                    entry: virt_base + off,
+                    hypercall_page: None,
+                    p2m_base: init_p2m,
+                    unmapped_module: msp,
                 };
                 let dom = DomainConfig {
                     nr_pages,
                     module_len,
                     flags: flags & !SIF_MOD_START_PFN,
                 };
-                (notes, dom)
+                (kernel, dom)
             },
         )
 }
@@ -163,12 +162,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn layouts_are_sound((notes, dom) in inputs()) {
-        let kernel = notes.resolve().unwrap();
+    fn layouts_are_sound((kernel, dom) in inputs()) {
         match Layout::new(&kernel, &dom) {
             Ok(l) => check(&l),
             // Refused only when something does not fit, or when the p2m list at INIT_P2M
-            // would run into the initial mapping.
+            // would run into the initial mapping or sit in the range of its L1 tables.
             Err(LayoutError::DoesNotFit { pages, free, .. }) => prop_assert!(pages > free),
             Err(LayoutError::MappingTooLarge { last_pfn, nr_pages, .. }) => {
                 prop_assert!(last_pfn >= nr_pages)
@@ -176,6 +174,10 @@ proptest! {
             Err(LayoutError::OverlappingMappings) => {
                 let base = kernel.p2m_base.unwrap();
                 prop_assert!(base + dom.nr_pages * 8 > kernel.virt_base);
+            }
+            Err(LayoutError::P2mWithoutTables) => {
+                let base = kernel.p2m_base.unwrap();
+                prop_assert!(kernel.virt_base - base < 2 << 20, "far apart yet shared tables");
             }
             Err(e) => prop_assert!(false, "unexpected {e}"),
         }

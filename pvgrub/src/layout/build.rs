@@ -252,6 +252,10 @@ fn p2m_mapping(
         (first_pfn, first_pfn),
         alloc.nr_pages,
     )?;
+    // The builder then looks for the p2m's top table past the list, finds no page, fails.
+    if map.area.tables == 0 {
+        return Err(LayoutError::P2mWithoutTables);
+    }
     map.area.pfn = first_pfn;
     let p2m_pages = len / PAGE_SIZE;
     for level in &mut map.levels {

@@ -47,10 +47,7 @@ impl fmt::Display for Area {
 /// Why a kernel cannot be laid out in a domain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LayoutError {
-    /// `PADDR_OFFSET` is given but `VIRT_BASE` is not.
-    PaddrOffsetWithoutVirtBase,
-    /// The kernel's range is empty or reversed, starts below `VIRT_BASE`, or does not contain
-    /// the entry point.
+    /// The kernel's range is reversed or starts below `VIRT_BASE`.
     KernelOutOfBounds {
         /// First virtual address of the kernel.
         start: u64,
@@ -58,11 +55,6 @@ pub enum LayoutError {
         end: u64,
         /// Entry point.
         entry: u64,
-    },
-    /// `INIT_P2M` points inside the kernel.
-    P2mBaseInsideKernel {
-        /// The `INIT_P2M` address.
-        p2m_base: u64,
     },
     /// `VIRT_BASE` or the kernel's first address is not page aligned.
     Unaligned {
@@ -89,6 +81,9 @@ pub enum LayoutError {
     },
     /// The p2m list's mapping at `INIT_P2M` overlaps the initial mapping.
     OverlappingMappings,
+    /// The p2m list at `INIT_P2M` lies where the initial mapping's tables already translate,
+    /// so it needs no tables of its own: Xen's builder fails on such a kernel.
+    P2mWithoutTables,
     /// The hypercall page is not one of the kernel's pages.
     HypercallPageOutsideKernel {
         /// The `HYPERCALL_PAGE` address.
@@ -102,16 +97,10 @@ pub enum LayoutError {
 impl fmt::Display for LayoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            LayoutError::PaddrOffsetWithoutVirtBase => {
-                f.write_str("kernel has PADDR_OFFSET but no VIRT_BASE")
-            }
             LayoutError::KernelOutOfBounds { start, end, entry } => write!(
                 f,
-                "kernel range {start:#x}..{end:#x} or entry {entry:#x} out of bounds"
+                "kernel range {start:#x}..{end:#x} (entry {entry:#x}) out of bounds"
             ),
-            LayoutError::P2mBaseInsideKernel { p2m_base } => {
-                write!(f, "INIT_P2M {p2m_base:#x} is inside the kernel")
-            }
             LayoutError::Unaligned { addr } => write!(f, "address {addr:#x} is not page aligned"),
             LayoutError::DoesNotFit { area, pages, free } => {
                 write!(f, "{area} needs {pages:#x} pages, only {free:#x} left")
@@ -126,6 +115,9 @@ impl fmt::Display for LayoutError {
             ),
             LayoutError::OverlappingMappings => {
                 f.write_str("p2m mapping at INIT_P2M overlaps the initial mapping")
+            }
+            LayoutError::P2mWithoutTables => {
+                f.write_str("p2m list at INIT_P2M needs no page tables of its own")
             }
             LayoutError::HypercallPageOutsideKernel { vaddr } => {
                 write!(f, "hypercall page {vaddr:#x} is outside the kernel")
