@@ -10,11 +10,13 @@
 extern crate alloc;
 
 pub mod abi;
+pub mod control;
 pub mod events;
 pub mod grant;
 pub mod mm;
 pub mod sched;
 pub mod time;
+pub mod xenbus;
 pub mod xenstore;
 
 #[cfg(target_os = "none")]

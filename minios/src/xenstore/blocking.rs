@@ -3,32 +3,32 @@
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::future::Future;
-use core::pin::pin;
-use core::task::{Context, Poll, Waker};
 
 use super::client::{Tx, Watch, Xenstore};
 use super::error::XsError;
 use super::ring::Ring;
 use super::wire::Perm;
 use crate::abi::xen::DomId;
+use crate::events::Port;
+use crate::sched::block_on;
 
 static CLIENT: spin::Once<Xenstore> = spin::Once::new();
 
-/// The domain's xenstore connection (over the start_info ring), set up on first use.
+/// The domain's xenstore connection (over the start_info ring), set up on first use. The
+/// ring's event channel gets a handler that moves bytes and wakes the waiting tasks.
 pub fn client() -> &'static Xenstore {
-    CLIENT.call_once(|| Xenstore::new(Box::new(Ring::from_start_info())))
+    CLIENT.call_once(|| {
+        let ring = Ring::from_start_info();
+        if let Some(port) = Port::new(ring.port()) {
+            crate::events::set_handler(port, Some(on_store_event));
+        }
+        Xenstore::new(Box::new(ring))
+    })
 }
 
-/// Runs `fut` to completion, polling it and yielding the CPU while it waits.
-pub fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-        crate::sys::xen::sched_yield();
+fn on_store_event(_: Port) {
+    if let Some(xs) = CLIENT.get() {
+        xs.pump();
     }
 }
 

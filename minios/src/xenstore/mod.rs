@@ -26,4 +26,4 @@ mod ring;
 pub use blocking::*;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -39,6 +39,11 @@ impl Ring {
             port: si.store_evtchn,
         }
     }
+
+    /// The event channel xenstored signals.
+    pub fn port(&self) -> u32 {
+        self.port
+    }
 }
 
 impl Transport for Ring {

@@ -1,6 +1,6 @@
 //! Host tests of the xenstore client against an in-memory xenstored ([`fake`]).
 
-mod fake;
+pub(crate) mod fake;
 mod wire;
 
 use std::boxed::Box;
@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use super::{Errno, WireError, Xenstore, XsError};
 use fake::{msg, Fake};
 
-fn block_on<F: Future>(fut: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     let mut fut = pin!(fut);
     let mut cx = Context::from_waker(Waker::noop());
     for _ in 0..10_000 {

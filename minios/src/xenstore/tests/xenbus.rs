@@ -1,0 +1,131 @@
+//! The frontend handshake against the in-memory xenstored, with a scripted backend that
+//! follows the frontend's state the way blkback does.
+
+use std::boxed::Box;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use super::{Frontend, XenbusError, XenbusState};
+use crate::xenstore::tests::block_on;
+use crate::xenstore::tests::fake::Fake;
+use crate::xenstore::Xenstore;
+
+const FE: &str = "/local/domain/7/device/vbd/51712";
+const BE: &str = "/local/domain/0/backend/vbd/7/51712";
+
+fn setup() -> (Fake, Xenstore) {
+    let fake = Fake::new();
+    {
+        let mut s = fake.0.lock().unwrap();
+        s.nodes
+            .insert(format!("{FE}/backend"), BE.as_bytes().to_vec());
+        s.nodes.insert(format!("{FE}/backend-id"), b"0".to_vec());
+    }
+    let xs = Xenstore::new(Box::new(fake.clone()));
+    (fake, xs)
+}
+
+/// Polls `fut` to the end; between polls the backend reacts to the frontend's state.
+/// `script` maps a frontend state to the backend state it answers with.
+fn drive<F: Future>(
+    fake: &Fake,
+    fut: F,
+    script: &dyn Fn(XenbusState) -> Option<XenbusState>,
+) -> F::Output {
+    let mut fut = pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1000 {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        let mut s = fake.0.lock().unwrap();
+        let fe = s.nodes.get(&format!("{FE}/state")).cloned();
+        let be = s.nodes.get(&format!("{BE}/state")).cloned();
+        let fe = fe.and_then(|v| XenbusState::parse(std::str::from_utf8(&v).unwrap()));
+        if let Some(next) = fe.and_then(script) {
+            if be.as_deref() != Some(next.as_str().as_bytes()) {
+                s.outside_write(&format!("{BE}/state"), next.as_str().as_bytes());
+            }
+        }
+    }
+    panic!("handshake never finished");
+}
+
+fn blkback(fe: XenbusState) -> Option<XenbusState> {
+    use XenbusState::*;
+    match fe {
+        Initialising => Some(InitWait),
+        Initialised | Connected => Some(XenbusState::Connected),
+        Closing => Some(Closing),
+        Closed => Some(Closed),
+        _ => None,
+    }
+}
+
+#[test]
+fn states_parse_and_print_as_io_xenbus_h_numbers() {
+    for n in 0..=8u8 {
+        let s = XenbusState::parse(&n.to_string()).unwrap();
+        assert_eq!(s.as_str(), n.to_string());
+    }
+    assert_eq!(XenbusState::parse("9"), None);
+    assert_eq!(XenbusState::parse(""), None);
+    assert_eq!(XenbusState::parse("4\0"), Some(XenbusState::Connected));
+}
+
+#[test]
+fn connect_publishes_details_with_initialised_then_close() {
+    let (fake, xs) = setup();
+    let fe = block_on(Frontend::new(&xs, FE)).unwrap();
+    assert_eq!((fe.backend(), fe.backend_id()), (BE, 0));
+    let ring = drive(
+        &fake,
+        fe.connect(async |tx| {
+            tx.write(&format!("{FE}/ring-ref"), "8").await?;
+            tx.write(&format!("{FE}/event-channel"), "5").await?;
+            Ok(8)
+        }),
+        &blkback,
+    )
+    .unwrap();
+    assert_eq!(ring, 8);
+    {
+        let s = fake.0.lock().unwrap();
+        assert_eq!(s.nodes[&format!("{FE}/ring-ref")], b"8");
+        assert_eq!(s.nodes[&format!("{FE}/state")], b"4");
+        assert_eq!(s.nodes[&format!("{BE}/state")], b"4");
+    }
+    drive(&fake, fe.close(), &blkback).unwrap();
+    assert_eq!(block_on(fe.state()), Ok(XenbusState::Closed));
+}
+
+#[test]
+fn a_backend_that_closes_during_connect_is_an_error() {
+    let (fake, xs) = setup();
+    let fe = block_on(Frontend::new(&xs, FE)).unwrap();
+    let r = drive(&fake, fe.connect(async |_| Ok(())), &|s| match s {
+        XenbusState::Initialising => Some(XenbusState::InitWait),
+        XenbusState::Initialised => Some(XenbusState::Closing),
+        _ => None,
+    });
+    assert_eq!(r, Err(XenbusError::BackendClosed(XenbusState::Closing)));
+}
+
+#[test]
+fn a_missing_device_and_a_bad_backend_id_are_errors() {
+    let (fake, xs) = setup();
+    assert!(matches!(
+        block_on(Frontend::new(&xs, "device/vif/0")),
+        Err(XenbusError::Xs(_))
+    ));
+    fake.0
+        .lock()
+        .unwrap()
+        .nodes
+        .insert(format!("{FE}/backend-id"), b"dom0".to_vec());
+    assert!(matches!(
+        block_on(Frontend::new(&xs, FE)),
+        Err(XenbusError::BadBackendId)
+    ));
+}
