@@ -2,13 +2,25 @@
 //! `pvgrub/tests/fuzz_corpora.rs`, which replays the saved corpora on the host.
 
 /// Every target name, as used for `fuzz_targets/NAME.rs` and `corpus/NAME/`.
-pub const TARGETS: &[&str] = &["menu_lst", "grub_cfg"];
+pub const TARGETS: &[&str] = &[
+    "menu_lst",
+    "grub_cfg",
+    "mbr",
+    "gpt",
+    "ext4",
+    "fat",
+    "iso9660",
+];
 
 /// Runs the target `name` on `data`. Parsers must return errors, never panic or hang.
 pub fn run(name: &str, data: &[u8]) {
     match name {
         "menu_lst" => menu(data, pvgrub::menu::MenuFormat::MenuLst),
         "grub_cfg" => menu(data, pvgrub::menu::MenuFormat::GrubCfg),
+        "mbr" | "gpt" => partition_table(data),
+        "ext4" => filesystem(pvgrub::fs::Ext4Fs::open(disk(data))),
+        "fat" => filesystem(pvgrub::fs::FatFs::open(disk(data))),
+        "iso9660" => filesystem(pvgrub::fs::IsoFs::open(disk(data))),
         _ => panic!("unknown fuzz target {name}"),
     }
 }
@@ -43,6 +55,71 @@ fn menu(data: &[u8], format: pvgrub::menu::MenuFormat) {
             );
             let _ = (entry.kernel.as_ref().map(|k| k.to_string()), entry.initrd());
             let _ = menu.find_entry(&entry.title);
+        }
+    }
+}
+
+/// A disk holding a copy of the fuzz input (ext4-view wants a device it can own).
+fn disk(data: &[u8]) -> pvgrub::disk::MemDisk {
+    pvgrub::disk::MemDisk::new(data.to_vec())
+}
+
+/// mbr, gpt: read the partition table (both targets enter here; the protective MBR decides,
+/// and their seed corpora differ), locate partitions 0-7 with 512- and 4096-byte sectors, and
+/// probe each window for a filesystem.
+fn partition_table(data: &[u8]) {
+    use pvgrub::disk::{locate, BlockDevice, MemDisk, Partition, PartitionTable};
+    for sector_size in [512, 4096] {
+        let Some(mut disk) = MemDisk::with_sector_size(data, sector_size) else {
+            continue;
+        };
+        if let Ok(table) = PartitionTable::read(&mut disk) {
+            for entry in table.entries() {
+                let _ = (table.get(entry.number), entry.window().end());
+            }
+        }
+        for number in 0..8 {
+            if let Ok(window) = locate(&mut disk, Some(number)) {
+                assert!(window.end().is_some_and(|end| end <= disk.size()));
+                let mut part = Partition::new(&mut disk, window).expect("located window fits");
+                let _ = pvgrub::fs::probe(&mut part);
+            }
+        }
+    }
+}
+
+/// ext4, fat, iso9660: mount, then list and read a bounded part of the tree (three levels,
+/// a few hundred operations, files capped at 1 MiB) plus the paths pv-grub looks for.
+fn filesystem<F: pvgrub::fs::FileSystem>(mounted: Result<F, pvgrub::fs::FsError>) {
+    const CAP: usize = 1 << 20;
+    let Ok(mut fs) = mounted else { return };
+    let mut budget = 300u32;
+    let mut dirs = vec![(String::from("/"), 0u32)];
+    while let Some((dir, depth)) = dirs.pop() {
+        let Ok(entries) = fs.read_dir(&dir) else { continue };
+        for entry in entries {
+            budget = budget.saturating_sub(1);
+            if budget == 0 {
+                return;
+            }
+            let path = format!("{}/{}", dir.trim_end_matches('/'), entry.name);
+            match entry.kind {
+                pvgrub::fs::NodeKind::Dir if depth < 3 => dirs.push((path, depth + 1)),
+                _ => read_checked(&mut fs, &path, CAP),
+            }
+        }
+    }
+    for path in ["/boot/grub/menu.lst", "/boot/grub/grub.cfg", "/boot/vmlinuz.link", "vmlinuz"] {
+        read_checked(&mut fs, path, CAP);
+    }
+}
+
+/// Reads `path`; a successful read must agree with the metadata and the cap.
+fn read_checked<F: pvgrub::fs::FileSystem>(fs: &mut F, path: &str, cap: usize) {
+    if let Ok(bytes) = fs.read_file(path, cap) {
+        assert!(bytes.len() <= cap);
+        if let Ok(meta) = fs.metadata(path) {
+            assert_eq!(meta.len, bytes.len() as u64, "{path}");
         }
     }
 }

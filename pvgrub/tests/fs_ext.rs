@@ -82,3 +82,15 @@ fn ext4_inline_data_is_reported_incompatible() {
         "{err:?}"
     );
 }
+
+#[test]
+fn filesystem_larger_than_its_device_is_refused() {
+    // As Linux does ("block count exceeds size of device"); ext4-view would otherwise size
+    // its tables from the superblock alone.
+    let mut data = image("ext4.img");
+    data.truncate(data.len() - 4096);
+    assert!(matches!(
+        Filesystem::open(MemDisk::new(data)),
+        Err(FsError::LargerThanDevice)
+    ));
+}

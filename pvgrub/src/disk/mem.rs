@@ -28,11 +28,6 @@ impl<T: AsRef<[u8]>> MemDisk<T> {
         (sector_size.is_power_of_two() && (512..=65536).contains(&sector_size))
             .then_some(Self { data, sector_size })
     }
-
-    /// The bytes of the disk.
-    pub fn data(&self) -> &[u8] {
-        self.data.as_ref()
-    }
 }
 
 impl<T: AsRef<[u8]>> BlockDevice for MemDisk<T> {

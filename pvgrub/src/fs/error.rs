@@ -12,6 +12,8 @@ pub enum FsError {
     Io(IoError),
     /// The device holds no filesystem that pv-grub reads.
     Unrecognised,
+    /// The filesystem says it is larger than the device holding it.
+    LargerThanDevice,
     /// No such file or directory.
     NotFound,
     /// A path component that must be a directory is not one.

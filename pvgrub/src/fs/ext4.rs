@@ -54,19 +54,40 @@ impl<D: BlockDevice> Ext4Read for Reader<D> {
     }
 }
 
-/// Whether the superblock has `metadata_csum` with inodes too small for ext4-view.
-fn csum_with_small_inodes<D: BlockDevice>(dev: &mut D) -> Result<bool, IoError> {
-    let mut sb = [0u8; 0x68];
-    if !read_if_present(dev, 1024, &mut sb)? {
-        return Ok(false);
+/// What pv-grub checks in the superblock before ext4-view sees it.
+struct Precheck {
+    /// `metadata_csum` with inodes too small for ext4-view.
+    csum_with_small_inodes: bool,
+}
+
+fn le32(sb: &[u8; 0x154], at: usize) -> u32 {
+    match sb.get(at..at + 4) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
     }
-    let rev_level = u32::from_le_bytes([sb[0x4c], sb[0x4d], sb[0x4e], sb[0x4f]]);
-    let inode_size = if rev_level == 0 {
-        128
-    } else {
-        u16::from_le_bytes([sb[0x58], sb[0x59]])
-    };
-    Ok(sb[0x65] & CSUM_FEATURE_BIT != 0 && inode_size < MIN_CSUM_INODE)
+}
+
+impl Precheck {
+    /// Reads the superblock. Like Linux, refuses a filesystem larger than its device: ext4-view
+    /// sizes its block group table from the block count alone.
+    fn new<D: BlockDevice>(dev: &mut D) -> Result<Self, FsError> {
+        let mut sb = [0u8; 0x154];
+        dev.read_at(1024, &mut sb)?;
+        // ext4-view combines the block count halves whether or not the 64bit feature is set.
+        let blocks = (u64::from(le32(&sb, 0x150)) << 32) | u64::from(le32(&sb, 0x4));
+        let block_size = 1024u64.checked_shl(le32(&sb, 0x18)).filter(|&b| b <= 65536);
+        let bytes = block_size.and_then(|b| b.checked_mul(blocks));
+        if bytes.is_none_or(|n| n > dev.size()) {
+            return Err(FsError::LargerThanDevice);
+        }
+        let inode_size = match le32(&sb, 0x4c) {
+            0 => 128, // revision 0: fixed 128-byte inodes
+            _ => u16::from_le_bytes([sb[0x58], sb[0x59]]),
+        };
+        Ok(Self {
+            csum_with_small_inodes: sb[0x65] & CSUM_FEATURE_BIT != 0 && inode_size < MIN_CSUM_INODE,
+        })
+    }
 }
 
 /// A mounted ext2/3/4 filesystem (read-only; the journal is replayed in memory by ext4-view).
@@ -108,7 +129,7 @@ impl Ext4Fs {
     /// mke2fs made for every filesystem under 512 MiB (small `/boot` partitions). For those
     /// the feature is hidden from it: the data reads the same, the checksums go unchecked.
     pub fn open<D: BlockDevice + 'static>(mut dev: D) -> Result<Self, FsError> {
-        let hide_csum = csum_with_small_inodes(&mut dev)?;
+        let hide_csum = Precheck::new(&mut dev)?.csum_with_small_inodes;
         if hide_csum {
             log::warn!("ext4: metadata_csum with 128-byte inodes; checksums not verified");
         }

@@ -33,7 +33,7 @@ pub enum IsoError {
     BadSystemUse,
     /// A continuation area (CE) lies outside its block, or there are too many.
     BadContinuation,
-    /// A Rock Ridge name or symlink target is longer than 4096 bytes.
+    /// A Rock Ridge name is longer than 255 bytes, or a symlink target than 4096.
     NameTooLong,
     /// The file is recorded in several extents (over 4 GiB); not supported.
     MultiExtent,

@@ -47,11 +47,17 @@ pub(crate) struct Geometry {
 }
 
 fn le16(b: &[u8; 512], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
+    match b.get(at..at + 2) {
+        Some(&[x, y]) => u16::from_le_bytes([x, y]),
+        _ => 0,
+    }
 }
 
 fn le32(b: &[u8; 512], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    match b.get(at..at + 4) {
+        Some(&[w, x, y, z]) => u32::from_le_bytes([w, x, y, z]),
+        _ => 0,
+    }
 }
 
 impl Geometry {

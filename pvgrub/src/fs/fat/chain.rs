@@ -4,7 +4,6 @@ use super::bpb::{FatKind, Geometry};
 use super::FatError;
 use crate::disk::BlockDevice;
 use crate::fs::FsError;
-use alloc::vec;
 use alloc::vec::Vec;
 
 /// Bytes of the FAT cached at once.
@@ -35,7 +34,8 @@ impl Table {
         let block = offset - offset % CACHE_LEN;
         if self.cached_at != Some(block) {
             let len = CACHE_LEN.min(geo.fat_len.saturating_sub(block));
-            self.cache = vec![0; usize::try_from(len).map_err(|_| FatError::BadGeometry)?];
+            self.cache
+                .resize(usize::try_from(len).map_err(|_| FatError::BadGeometry)?, 0);
             self.cached_at = None;
             dev.read_at(geo.fat_offset + block, &mut self.cache)?;
             self.cached_at = Some(block);

@@ -4,8 +4,11 @@
 use super::IsoError;
 use alloc::vec::Vec;
 
-/// Longest Rock Ridge name or symlink target accepted, in bytes.
-pub(crate) const MAX_RR_LEN: usize = 4096;
+/// Longest Rock Ridge name accepted, in bytes (NAME_MAX).
+pub(crate) const MAX_RR_NAME: usize = 255;
+
+/// Longest Rock Ridge symlink target accepted, in bytes (PATH_MAX).
+pub(crate) const MAX_RR_LINK: usize = 4096;
 
 /// Where more system use entries are: a continuation area (CE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,8 +45,8 @@ fn le32(b: &[u8], at: usize) -> Option<u32> {
     }
 }
 
-fn append(buf: &mut Vec<u8>, more: &[u8]) -> Result<(), IsoError> {
-    if buf.len() + more.len() > MAX_RR_LEN {
+fn append(buf: &mut Vec<u8>, more: &[u8], max: usize) -> Result<(), IsoError> {
+    if buf.len() + more.len() > max {
         return Err(IsoError::NameTooLong);
     }
     buf.extend_from_slice(more);
@@ -81,7 +84,7 @@ impl RockRidge {
                     if let [flags, name @ ..] = data {
                         // CURRENT / PARENT names are for `.` and `..` only.
                         if flags & 0x06 == 0 {
-                            append(self.name.get_or_insert_with(Vec::new), name)?;
+                            append(self.name.get_or_insert_with(Vec::new), name, MAX_RR_NAME)?;
                         }
                     }
                 }
@@ -113,14 +116,14 @@ impl RockRidge {
                 self.link_sep = false;
             } else {
                 if self.link_sep {
-                    append(target, b"/")?;
+                    append(target, b"/", MAX_RR_LINK)?;
                 }
                 let part: &[u8] = match flags {
                     f if f & 0x02 != 0 => b".",
                     f if f & 0x04 != 0 => b"..",
                     _ => content,
                 };
-                append(target, part)?;
+                append(target, part, MAX_RR_LINK)?;
                 // CONTINUE: the next component record carries more of this component.
                 self.link_sep = flags & 0x01 == 0;
             }
