@@ -1,0 +1,207 @@
+//! pvgrub-probe on disks it cannot use: each case prints a clear message on stderr and exits
+//! non-zero (1 for the disk or its contents, 2 for the command line).
+
+#[path = "../../tests/layout_support/elf.rs"]
+mod elf;
+mod support;
+
+use support::Fs;
+
+/// Runs the probe and expects `code` and a stderr containing `message`.
+fn fails(args: &[&str], code: i32, message: &str) -> String {
+    let (got, out, err) = support::probe(args);
+    assert_eq!(got, code, "exit status; stdout {out}, stderr {err}");
+    assert!(err.contains(message), "stderr {err:?} lacks {message:?}");
+    assert!(err.starts_with("pvgrub-probe: "), "{err}");
+    out
+}
+
+#[test]
+fn bad_command_lines() {
+    fails(&[], 2, "no DISK given");
+    fails(&["a", "b", "c"], 2, "too many arguments");
+    fails(&["--frobnicate", "disk"], 2, "unknown option --frobnicate");
+    fails(
+        &["/nonexistent/disk.img"],
+        1,
+        "cannot open /nonexistent/disk.img",
+    );
+}
+
+#[test]
+fn no_menu_anywhere() {
+    let dir = support::scratch("nomenu");
+    let files: [(&str, &[u8]); 1] = [("boot/vmlinuz", b"x")];
+    let disk = support::mbr_disk(
+        &dir,
+        32,
+        "start=2048, size=8M, type=83\nstart=18432, type=82\n",
+        &[Fs::Ext("ext4", &files), Fs::None],
+    );
+    let d = disk.to_str().unwrap();
+    fails(&[d], 1, "no menu found");
+    fails(
+        &[d, "--json"],
+        1,
+        "(hd0,0): no menu file; (hd0,1): no filesystem",
+    );
+}
+
+#[test]
+fn menu_paths_that_cannot_be_read() {
+    let dir = support::scratch("paths");
+    let files: [(&str, &[u8]); 1] = [("boot/grub/menu.lst", b"title t\nkernel /k\n")];
+    let disk = support::mbr_disk(
+        &dir,
+        32,
+        "start=2048, type=83\n",
+        &[Fs::Ext("ext4", &files)],
+    );
+    let d = disk.to_str().unwrap();
+    fails(
+        &[d, "(hd0,0)/boot/grub/missing.lst"],
+        1,
+        "cannot read (hd0,0)/boot/grub/missing.lst: NotFound",
+    );
+    fails(
+        &[d, "/boot/grub/menu.lst"],
+        1,
+        "bad menu path: path without a (device)",
+    );
+    fails(
+        &[d, "(hd0,7)/boot/grub/menu.lst"],
+        1,
+        "(hd0,7): NoSuchPartition(7)",
+    );
+    fails(
+        &[d, "(hd1,0)/boot/grub/menu.lst"],
+        1,
+        "device (hd1,0) is not the disk given",
+    );
+    fails(
+        &[d, "(nd)/menu.lst"],
+        1,
+        "menu (nd)/menu.lst is not on a disk",
+    );
+}
+
+#[test]
+fn corrupt_disks() {
+    let dir = support::scratch("corrupt");
+    // Random bytes: no partition table, no filesystem.
+    let noise: Vec<u8> = (0..(4u32 << 20))
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    let noise_path = dir.join("noise.img");
+    std::fs::write(&noise_path, &noise).unwrap();
+    fails(&[noise_path.to_str().unwrap()], 1, "(hd0): no filesystem");
+
+    // A partition table entry reaching past the end of the disk.
+    let files: [(&str, &[u8]); 1] = [("boot/grub/menu.lst", b"title t\nkernel /k\n")];
+    let disk = support::mbr_disk(
+        &dir,
+        32,
+        "start=2048, type=83\n",
+        &[Fs::Ext("ext4", &files)],
+    );
+    let cut = dir.join("cut.img");
+    std::fs::write(&cut, &std::fs::read(&disk).unwrap()[..1 << 20]).unwrap();
+    fails(&[cut.to_str().unwrap()], 1, "(hd0,0): OutsideDisk(0)");
+
+    // An ext4 superblock overwritten: the partition has no filesystem any more.
+    let mut bytes = std::fs::read(&disk).unwrap();
+    for b in &mut bytes[(1 << 20) + 1024..(1 << 20) + 2048] {
+        *b = 0xa5;
+    }
+    let smashed = dir.join("smashed.img");
+    std::fs::write(&smashed, &bytes).unwrap();
+    fails(&[smashed.to_str().unwrap()], 1, "(hd0,0): no filesystem");
+    // A menu that does not parse: the error carries the line.
+    let files: [(&str, &[u8]); 1] = [("boot/grub/menu.lst", b"title t\nroot (hd0,x)\nkernel /k\n")];
+    let dir2 = support::scratch("badmenu");
+    let bad = support::mbr_disk(
+        &dir2,
+        32,
+        "start=2048, type=83\n",
+        &[Fs::Ext("ext4", &files)],
+    );
+    fails(
+        &[bad.to_str().unwrap()],
+        1,
+        "(hd0,0)/boot/grub/menu.lst: line 2",
+    );
+}
+
+#[test]
+fn kernels_pv_grub_cannot_boot() {
+    let dir = support::scratch("badkernel");
+    let menu = b"title text\nkernel /boot/readme root=/dev/xvda1\n";
+    let no_notes = elf::XenElf {
+        e_entry: 0x1000,
+        loads: vec![elf::Load {
+            vaddr: 0x1000,
+            paddr: 0x1000,
+            filesz: 0x100,
+            memsz: 0x1000,
+        }],
+        notes: vec![],
+    }
+    .build();
+    let files: [(&str, &[u8]); 3] = [
+        ("boot/grub/menu.lst", menu),
+        ("boot/readme", b"this is not a kernel"),
+        ("boot/plain.elf", &no_notes),
+    ];
+    let disk = support::mbr_disk(
+        &dir,
+        32,
+        "start=2048, type=83\n",
+        &[Fs::Ext("ext4", &files)],
+    );
+    let d = disk.to_str().unwrap();
+    // The report is still printed, with the kernel's error, and the exit status is 1.
+    let out = fails(&[d, "--json"], 1, "(hd0,0)/boot/readme: UnknownFormat");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["default"], 0);
+    assert_eq!(v["kernel"]["error"], "(hd0,0)/boot/readme: UnknownFormat");
+    // An ELF without Xen notes.
+    let menu2 = b"title plain\nroot (hd0,0)\nkernel /boot/plain.elf\n";
+    let dir2 = support::scratch("plainelf");
+    let files2: [(&str, &[u8]); 2] = [("boot/grub/menu.lst", menu2), ("boot/plain.elf", &no_notes)];
+    let disk2 = support::mbr_disk(
+        &dir2,
+        32,
+        "start=2048, type=83\n",
+        &[Fs::Ext("ext4", &files2)],
+    );
+    fails(
+        &[disk2.to_str().unwrap()],
+        1,
+        "(hd0,0)/boot/plain.elf: NotXenImage",
+    );
+    // A missing kernel file.
+    let menu3 = b"title gone\nroot (hd0,0)\nkernel /boot/gone\n";
+    let dir3 = support::scratch("gone");
+    let files3: [(&str, &[u8]); 1] = [("boot/grub/menu.lst", menu3)];
+    let disk3 = support::mbr_disk(
+        &dir3,
+        32,
+        "start=2048, type=83\n",
+        &[Fs::Ext("ext4", &files3)],
+    );
+    fails(
+        &[disk3.to_str().unwrap()],
+        1,
+        "cannot read (hd0,0)/boot/gone: NotFound",
+    );
+    // A menu without entries.
+    let dir4 = support::scratch("empty");
+    let files4: [(&str, &[u8]); 1] = [("boot/grub/menu.lst", b"timeout 5\n")];
+    let disk4 = support::mbr_disk(
+        &dir4,
+        32,
+        "start=2048, type=83\n",
+        &[Fs::Ext("ext4", &files4)],
+    );
+    fails(&[disk4.to_str().unwrap()], 1, "the menu has no entries");
+}
