@@ -63,6 +63,8 @@ pub struct Stats {
     pub lost_events: u64,
     /// Messages skipped because their payload was over the limit.
     pub oversized: u64,
+    /// The most requests that were in flight at once.
+    pub max_in_flight: u64,
 }
 
 enum RxState {
@@ -123,6 +125,8 @@ impl Conn {
         let kind = req.kind().into();
         self.pending.insert(id, Slot::Waiting { kind, waker: None });
         self.stats.requests += 1;
+        let in_flight = self.pending.len() as u64;
+        self.stats.max_in_flight = self.stats.max_in_flight.max(in_flight);
         Ok(id)
     }
 

@@ -121,6 +121,7 @@ fn several_requests_in_flight_are_matched_by_req_id() {
             }
         }
     }
+    assert_eq!(xs.stats().max_in_flight, 3);
     assert_eq!(ra, Some(Ok("X".into())));
     assert_eq!(rb, Some(Ok("Y".into())));
     assert_eq!(rc, Some(Ok("Z".into())));

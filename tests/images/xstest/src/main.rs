@@ -1,0 +1,194 @@
+//! xstest: the xenstore client against dom0's real xenstored. Each phase prints
+//! `xstest: ...` lines for the rig test; phases that need dom0 (watch, transactions) hand
+//! over through `data/xstest/phase`, which dom0's during script follows.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use minios::println;
+use minios::time::{self, Duration, Instant};
+use minios::xenstore::{self, Access, Errno, Perm, Xenstore, XsError};
+
+minios::main!(async main);
+
+const DIR_ENTRIES: usize = 40;
+const TRANSACTIONS: u32 = 1000;
+
+async fn main() {
+    let xs = xenstore::client();
+    match run(xs).await {
+        Ok(()) => println!("xstest: done"),
+        Err(e) => println!("xstest: FAILED: {e}"),
+    }
+    let s = xs.stats();
+    println!(
+        "xstest: stats requests={} replies={} events={} dropped={} max-in-flight={}",
+        s.requests, s.replies, s.watch_events, s.dropped, s.max_in_flight
+    );
+}
+
+async fn phase(xs: &Xenstore, name: &str) -> Result<(), XsError> {
+    xs.write("data/xstest/phase", name).await
+}
+
+async fn run(xs: &'static Xenstore) -> Result<(), XsError> {
+    let domid = xs.read("domid").await?;
+    let name = xs.read("name").await?;
+    let home = xs
+        .domain_path(domid.parse().map_err(|_| XsError::Errno(Errno::EINVAL))?)
+        .await?;
+    println!("xstest: domid={domid} name={name} home={home}");
+
+    // Write and read back, including a value larger than the 1 KiB ring.
+    xs.write("data/xstest/hello", "world").await?;
+    let back = xs.read("data/xstest/hello").await?;
+    let big: Vec<u8> = (0..2000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    xs.write("data/xstest/big", &big).await?;
+    let big_back = xs.read_bytes("data/xstest/big").await?;
+    println!(
+        "xstest: write-read hello={back} big-len={} big-equal={}",
+        big_back.len(),
+        big_back == big
+    );
+
+    // A directory whose listing is larger than the ring.
+    xs.mkdir("data/xstest/dir").await?;
+    for i in 0..DIR_ENTRIES {
+        xs.write(&entry(i), format!("{i}")).await?;
+    }
+    let mut names = xs.directory("data/xstest/dir").await?;
+    names.sort();
+    let bytes: usize = names.iter().map(|n| n.len() + 1).sum();
+    println!(
+        "xstest: directory entries={} bytes={bytes} names={}",
+        names.len(),
+        names.join(",")
+    );
+
+    // Many requests in flight at once, from concurrent tasks.
+    let tasks: Vec<_> = (0..DIR_ENTRIES)
+        .map(|i| minios::sched::spawn(async move { xs.read(&entry(i)).await }))
+        .collect();
+    let mut right = 0;
+    for (i, t) in tasks.into_iter().enumerate() {
+        if t.await == Ok(format!("{i}")) {
+            right += 1;
+        }
+    }
+    println!(
+        "xstest: concurrent reads={right} max-in-flight={}",
+        xs.stats().max_in_flight
+    );
+
+    // Permissions: make a node owned by us, readable by no one else (dom0 sees all).
+    let me: u16 = domid.parse().map_err(|_| XsError::Errno(Errno::EINVAL))?;
+    let before = xs.get_perms("data/xstest/hello").await?;
+    let private = [Perm {
+        domid: me,
+        access: Access::None,
+    }];
+    xs.set_perms("data/xstest/hello", &private).await?;
+    let after = xs.get_perms("data/xstest/hello").await?;
+    println!(
+        "xstest: perms before={} after={}",
+        perms(&before),
+        perms(&after)
+    );
+
+    // Another domain's private node.
+    let denied = xs.read("/local/domain/0/name").await;
+    println!("xstest: other-domain read={}", outcome(&denied));
+    let missing = xs.read("data/xstest/no-such-node").await;
+    println!("xstest: missing read={}", outcome(&missing));
+
+    watch_phase(xs).await?;
+    transactions(xs).await
+}
+
+fn entry(i: usize) -> String {
+    format!("data/xstest/dir/entry-with-a-rather-long-name-{i:02}")
+}
+
+fn perms(p: &[Perm]) -> String {
+    let words: Vec<String> = p
+        .iter()
+        .map(|p| {
+            let c = match p.access {
+                Access::None => 'n',
+                Access::Read => 'r',
+                Access::Write => 'w',
+                Access::Both => 'b',
+            };
+            format!("{c}{}", p.domid)
+        })
+        .collect();
+    words.join(",")
+}
+
+fn outcome(r: &Result<String, XsError>) -> String {
+    match r {
+        Ok(v) => format!("ok:{v}"),
+        Err(e) => format!("{e}"),
+    }
+}
+
+/// dom0 writes `data/xstest/watched` once we are in phase `watch`; the watch must fire.
+async fn watch_phase(xs: &Xenstore) -> Result<(), XsError> {
+    let mut w = xs.watch("data/xstest/watched").await?;
+    let first = w.next().await?;
+    println!("xstest: watch registered initial={first}");
+    phase(xs, "watch").await?;
+    let start = Instant::now();
+    loop {
+        let fired = time::timeout(Duration::from_secs(60), w.next()).await;
+        let Ok(path) = fired else {
+            println!("xstest: watch FAILED: no event in 60 s");
+            return Err(XsError::Errno(Errno::EIO));
+        };
+        let path = path?;
+        match xs.read("data/xstest/watched").await {
+            Ok(v) if v == "from-dom0" => {
+                println!(
+                    "xstest: watch fired path={path} value={v} after-ms={}",
+                    start.elapsed().as_millis()
+                );
+                return w.unwatch().await;
+            }
+            Ok(_) | Err(XsError::Errno(Errno::ENOENT)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// TRANSACTIONS increments of `data/xstest/counter`, while dom0 increments it too.
+async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
+    xs.write("data/xstest/counter", "0").await?;
+    phase(xs, "tx").await?;
+    // Give dom0's incrementer a moment to start hammering the key.
+    time::sleep(Duration::from_millis(500)).await;
+    let before = xs.tx_stats();
+    let start = Instant::now();
+    let mut runs = 0u64;
+    for _ in 0..TRANSACTIONS {
+        xs.transaction(async |tx| {
+            runs += 1;
+            let v = tx.read("data/xstest/counter").await?;
+            let n: u64 = v.parse().map_err(|_| XsError::Errno(Errno::EINVAL))?;
+            tx.write("data/xstest/counter", format!("{}", n + 1)).await
+        })
+        .await?;
+    }
+    let ms = start.elapsed().as_millis();
+    let after = xs.tx_stats();
+    phase(xs, "tx-done").await?;
+    println!(
+        "xstest: transactions commits={} eagain-retries={} closure-runs={runs} ms={ms}",
+        after.commits - before.commits,
+        after.eagain_retries - before.eagain_retries
+    );
+    Ok(())
+}
