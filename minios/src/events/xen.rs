@@ -179,6 +179,12 @@ impl Port {
         bits::unmask(&SharedEvents, self);
     }
 
+    /// Whether Xen has an event pending on this port that no scan has taken yet (for
+    /// diagnostics; waiting uses [`Port::wait`]).
+    pub fn is_pending(self) -> bool {
+        bits::is_pending(&SharedEvents, self)
+    }
+
     /// A future that completes when the port has fired since the last completed wait.
     pub fn wait(self) -> Wait {
         Wait { port: self }

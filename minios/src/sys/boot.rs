@@ -29,14 +29,15 @@ pub(super) extern "C" fn minios_entry(si_ptr: *const StartInfo, entry_sp: usize)
         Err(e) => panic!("cannot map memory: {e:?}"),
     };
     crate::mm::init(map.first_free, map.nr_pages);
-    crate::events::init();
-    crate::time::init();
     // SAFETY: the console frame is Xen's console ring page, mapped in the 1:1 mapping for the
     // life of the domain and accessed only through SharedPage.
     let ring =
         unsafe { super::shared::SharedPage::new(mm::pfn_to_va(mm::mfn_to_pfn(si.console.mfn))) };
     crate::console::init(ring, si.console.evtchn);
     crate::logger::init();
+    // Events and timers after the console and log, so that their warnings are seen.
+    crate::events::init();
+    crate::time::init();
     // SAFETY: `__minios_main` is defined by the application through `minios::main!`, with
     // this exact signature.
     unsafe { __minios_main() };

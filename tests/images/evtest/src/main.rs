@@ -133,12 +133,21 @@ async fn timeouts() {
     );
 }
 
-/// Sleeps `secs` seconds in one go (dom0 checks that our CPU time does not grow).
+/// Sleeps `secs` seconds in one go (dom0 checks that our CPU time does not grow), and
+/// counts what woke the vCPU meanwhile.
 async fn idle(secs: u64) {
+    let (e0, v0) = (events::stats(), time::timer_virq_count());
     println!("evtest: idle-start secs={secs}");
     let start = Instant::now();
     time::sleep(Duration::from_secs(secs)).await;
-    println!("evtest: idle-end took_ms={}", start.elapsed().as_millis());
+    let took = start.elapsed().as_millis();
+    let (e1, v1) = (events::stats(), time::timer_virq_count());
+    println!(
+        "evtest: idle-end took_ms={took} upcalls={} events={} timer_virqs={}",
+        e1.upcalls - e0.upcalls,
+        e1.events - e0.events,
+        v1 - v0
+    );
 }
 
 /// Waits for dom0's `xl debug-keys q` to raise VIRQ_DEBUG.

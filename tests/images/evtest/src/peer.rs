@@ -43,25 +43,32 @@ pub async fn run() {
         other => println!("evtest: peer hello status={other:?}"),
     }
     let start = Instant::now();
-    let mut pongs = 0u32;
-    let mut sent = 0u32;
+    let (mut pongs, mut sent, mut max_rtt) = (0u32, 0u32, Duration::ZERO);
     for _ in 0..PINGS {
+        let t = Instant::now();
         if ch.notify().is_err() {
             break;
         }
         sent += 1;
-        if time::timeout(Duration::from_secs(10), ch.wait())
+        if time::timeout(Duration::from_secs(30), ch.wait())
             .await
             .is_err()
         {
+            println!(
+                "evtest: peer no pong {} after 30 s (port pending in Xen: {})",
+                sent,
+                ch.port().is_pending()
+            );
             break;
         }
+        max_rtt = max_rtt.max(t.elapsed());
         pongs += 1;
     }
     let us = start.elapsed().as_micros() as u64;
     println!(
-        "evtest: peer pings={sent} pongs={pongs} rtt_us={}",
-        us / u64::from(pongs.max(1))
+        "evtest: peer pings={sent} pongs={pongs} rtt_us={} max_rtt_us={}",
+        us / u64::from(pongs.max(1)),
+        max_rtt.as_micros()
     );
     // Each interval dom0 measures is one `sleep(MARK_MS)` plus a notify hypercall.
     let mut slept_us = alloc::vec::Vec::new();
