@@ -151,8 +151,14 @@ impl core::fmt::Display for Error {
 
 /// Decodes one `format` stream from the start of `input`, within `limits`.
 pub fn decompress(format: Compression, input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
-    if !input.starts_with(format.magic()) {
-        return Err(Error::BadMagic);
+    let magic = format.magic();
+    if !input.starts_with(magic) {
+        let prefix = input.len() < magic.len() && magic.starts_with(input);
+        return Err(if prefix {
+            Error::Truncated
+        } else {
+            Error::BadMagic
+        });
     }
     match format {
         Compression::Gzip => gzip::decode(input, limits),

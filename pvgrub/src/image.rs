@@ -186,15 +186,12 @@ pub fn load<'a>(data: &'a [u8], limits: &Limits) -> Result<KernelImage<'a>, Imag
     })
 }
 
-/// Unpacks a bzImage payload: a compressed stream (or a plain ELF) followed by the
-/// little-endian u32 size of what it decompresses to.
+/// Unpacks a bzImage payload: a compressed stream (or, with CONFIG_KERNEL_UNCOMPRESSED, the
+/// ELF itself) followed by the little-endian u32 size of the ELF.
 fn unpack_payload<'a>(
     payload: &'a [u8],
     limits: &Limits,
 ) -> Result<(Option<Compression>, Cow<'a, [u8]>), ImageError> {
-    if Elf::is_elf(payload) {
-        return Ok((None, Cow::Borrowed(payload)));
-    }
     let split = payload
         .len()
         .checked_sub(4)
@@ -204,8 +201,14 @@ fn unpack_payload<'a>(
         .try_into()
         .map(u32::from_le_bytes)
         .map_err(|_| ImageError::BadSetupHeader)?;
-    let c = Compression::detect(stream).ok_or(ImageError::UnknownPayloadFormat)?;
     let declared = usize::try_from(declared).map_err(|_| ImageError::PayloadSizeMismatch)?;
+    if Elf::is_elf(stream) {
+        if stream.len() != declared {
+            return Err(ImageError::PayloadSizeMismatch);
+        }
+        return Ok((None, Cow::Borrowed(stream)));
+    }
+    let c = Compression::detect(stream).ok_or(ImageError::UnknownPayloadFormat)?;
     if declared > limits.decompress.max_output {
         return Err(ImageError::Decompress(c, decompress::Error::OutputLimit));
     }

@@ -209,7 +209,7 @@ fn index(cur: &mut Cursor<'_>, records: &[(u64, u64)]) -> Result<usize, Error> {
             return Err(Error::Corrupt);
         }
     }
-    while (cur.pos() - start) % 4 != 0 {
+    while !(cur.pos() - start).is_multiple_of(4) {
         if cur.u8()? != 0 {
             return Err(Error::Corrupt);
         }

@@ -1,0 +1,261 @@
+//! `pvgrub::image::load` on Debian's real kernel: the bzImage itself (xz payload), bzImages
+//! rebuilt around its vmlinux in every other compression, the whole vmlinux compressed, and
+//! broken variants. Notes are checked against Xen's readnotes, segments against readelf,
+//! the version string against file(1).
+
+mod image_support;
+
+use image_support::{self as s, xen};
+use pvgrub::decompress::{self, Compression};
+use pvgrub::image::{load, Format, ImageError, KernelImage, Limits, SetupHeader};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn vmlinuz() -> &'static [u8] {
+    static DATA: OnceLock<Vec<u8>> = OnceLock::new();
+    DATA.get_or_init(|| std::fs::read(s::vmlinuz_path()).unwrap())
+}
+
+/// A bzImage like Debian's, but with `stream` (and its uncompressed size, as Linux appends
+/// it) as the payload: Debian's setup code and decompressor head, `payload_length` patched.
+fn bzimage_around(stream: &[u8], uncompressed_len: usize) -> Vec<u8> {
+    let image = vmlinuz();
+    let setup_sects = usize::from(image[0x1f1]);
+    let payload_offset = u32::from_le_bytes(image[0x248..0x24c].try_into().unwrap());
+    let start = (setup_sects + 1) * 512 + payload_offset as usize;
+    let mut out = image[..start].to_vec();
+    out.extend_from_slice(stream);
+    out.extend_from_slice(&(uncompressed_len as u32).to_le_bytes());
+    let len = (stream.len() + 4) as u32;
+    out[0x24c..0x250].copy_from_slice(&len.to_le_bytes());
+    out
+}
+
+/// The LOAD rows of `readelf -lW`: (offset, vaddr, paddr, filesz, memsz, flags).
+fn readelf_loads(path: &std::path::Path) -> Vec<(u64, u64, u64, u64, u64, u32)> {
+    let out = Command::new("readelf")
+        .arg("-lW")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let hex = |t: &str| u64::from_str_radix(t.trim_start_matches("0x"), 16).unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("LOAD"))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let flags = f[5..f.len() - 1].concat();
+            let bits = [('E', 1), ('W', 2), ('R', 4)]
+                .iter()
+                .filter(|(c, _)| flags.contains(*c))
+                .map(|(_, b)| b)
+                .sum();
+            (hex(f[0]), hex(f[1]), hex(f[2]), hex(f[3]), hex(f[4]), bits)
+        })
+        .collect()
+}
+
+fn assert_is_debian_kernel(k: &KernelImage<'_>) {
+    let vmlinux = s::vmlinux();
+    assert!(
+        k.elf.as_ref() == vmlinux.as_slice(),
+        "the ELF is the reference vmlinux"
+    );
+    let loads = readelf_loads(&s::vmlinux_path());
+    let ours: Vec<_> = k
+        .segments
+        .iter()
+        .map(|g| (g.offset, g.vaddr, g.paddr, g.filesz, g.memsz, g.flags))
+        .collect();
+    assert_eq!(ours, loads);
+    let compared = xen::assert_notes_match(&k.notes, &s::vmlinux_path(), &s::vmlinux_path());
+    assert!(compared >= 15, "Debian's kernel has at least 15 Xen notes");
+    // Linux links vaddr = paddr + VIRT_BASE, so Xen's placement is readelf's first and last
+    // kernel-space LOAD addresses.
+    let kernel_space: Vec<_> = loads.iter().filter(|l| l.1 >= k.params.virt_base).collect();
+    assert_eq!(k.params.virt_kstart, kernel_space[0].1);
+    let last = kernel_space[kernel_space.len() - 1];
+    assert_eq!(k.params.virt_kend, last.1 + last.4);
+    assert_eq!(Some(k.params.virt_entry), k.notes.entry);
+    for seg in &k.segments {
+        let bytes = k.segment_bytes(seg);
+        assert_eq!(bytes.len() as u64, seg.filesz);
+        assert!(bytes == &vmlinux[seg.offset as usize..(seg.offset + seg.filesz) as usize]);
+    }
+}
+
+#[test]
+fn debian_vmlinuz_loads() {
+    let k = load(vmlinuz(), &Limits::default()).unwrap();
+    assert_eq!(k.format, Format::BzImage);
+    assert_eq!(k.compression, Some(Compression::Xz));
+    let setup = k.setup.unwrap();
+    let version = setup.version_string(vmlinuz()).unwrap();
+    let file = Command::new("file")
+        .arg(s::vmlinuz_path())
+        .output()
+        .unwrap();
+    let file = String::from_utf8(file.stdout).unwrap();
+    assert!(file.contains("bzImage"), "{file}");
+    assert!(
+        file.contains(&format!("version {version}")),
+        "{file} vs {version}"
+    );
+    assert!(setup.version >= 0x0208);
+    assert_is_debian_kernel(&k);
+}
+
+/// A bzImage rebuilt around vmlinux compressed by the tool for `c` loads as Debian's does.
+fn check_bzimage(c: Compression) {
+    let stream = std::fs::read(s::compressed_vmlinux(c)).unwrap();
+    let image = bzimage_around(&stream, s::vmlinux().len());
+    let k = load(&image, &Limits::default()).unwrap();
+    assert_eq!((k.format, k.compression), (Format::BzImage, Some(c)));
+    assert_is_debian_kernel(&k);
+    if c == Compression::Gzip {
+        // Xen's readnotes unpacks gzip payloads itself: it must see the same notes in it.
+        let path = s::scratch_file("bzimage-gzip", &image);
+        xen::assert_notes_match(&k.notes, &path, &s::vmlinux_path());
+    }
+}
+
+#[test]
+fn bzimage_gzip() {
+    check_bzimage(Compression::Gzip);
+}
+
+#[test]
+fn bzimage_bzip2() {
+    check_bzimage(Compression::Bzip2);
+}
+
+#[test]
+fn bzimage_lzma() {
+    check_bzimage(Compression::Lzma);
+}
+
+#[test]
+fn bzimage_xz() {
+    check_bzimage(Compression::Xz);
+}
+
+#[test]
+fn bzimage_lzo() {
+    check_bzimage(Compression::Lzo);
+}
+
+#[test]
+fn bzimage_lz4() {
+    check_bzimage(Compression::Lz4);
+}
+
+#[test]
+fn bzimage_zstd() {
+    check_bzimage(Compression::Zstd);
+}
+
+#[test]
+fn bzimage_with_plain_elf_payload() {
+    let image = bzimage_around(&s::vmlinux(), s::vmlinux().len());
+    let k = load(&image, &Limits::default()).unwrap();
+    assert_eq!((k.format, k.compression), (Format::BzImage, None));
+    assert_is_debian_kernel(&k);
+}
+
+#[test]
+fn whole_compressed_elf() {
+    for c in [Compression::Gzip, Compression::Xz, Compression::Zstd] {
+        let path = s::compressed_vmlinux(c);
+        let data = std::fs::read(&path).unwrap();
+        let k = load(&data, &Limits::default()).unwrap();
+        assert_eq!((k.format, k.compression), (Format::CompressedElf, Some(c)));
+        assert_is_debian_kernel(&k);
+        if c == Compression::Gzip {
+            // readnotes, like Xen's loader, gunzips a whole gzipped kernel.
+            xen::assert_notes_match(&k.notes, &path, &s::vmlinux_path());
+        }
+    }
+}
+
+#[test]
+fn plain_vmlinux() {
+    let vmlinux = s::vmlinux();
+    let k = load(&vmlinux, &Limits::default()).unwrap();
+    assert_eq!((k.format, k.compression), (Format::Elf, None));
+    assert!(matches!(k.elf, std::borrow::Cow::Borrowed(_)));
+    assert_is_debian_kernel(&k);
+}
+
+#[test]
+fn broken_bzimages_are_refused() {
+    let good = vmlinuz();
+    let limits = Limits::default();
+    // Cut inside the payload.
+    assert_eq!(
+        load(&good[..good.len() / 2], &limits).err(),
+        Some(ImageError::BadSetupHeader)
+    );
+    // Boot protocol 2.07: no payload fields.
+    let mut old = good.to_vec();
+    old[0x206..0x208].copy_from_slice(&0x0207u16.to_le_bytes());
+    assert_eq!(
+        load(&old, &limits).err(),
+        Some(ImageError::BootProtocolTooOld(0x0207))
+    );
+    // The appended size is one more than the payload decodes to.
+    let hdr = SetupHeader::parse(good).unwrap();
+    let end = (hdr.payload_start() + u64::from(hdr.payload_length)) as usize;
+    let mut size = good.to_vec();
+    size[end - 4] = size[end - 4].wrapping_add(1);
+    assert_eq!(
+        load(&size, &limits).err(),
+        Some(ImageError::PayloadSizeMismatch)
+    );
+    // A payload in no format we know.
+    let junk = bzimage_around(&[0x42; 4096], 4096);
+    assert_eq!(
+        load(&junk, &limits).err(),
+        Some(ImageError::UnknownPayloadFormat)
+    );
+    // A flipped byte in the middle of the xz stream.
+    let mut flipped = good.to_vec();
+    let mid = (hdr.payload_start() + u64::from(hdr.payload_length) / 2) as usize;
+    flipped[mid] ^= 0x10;
+    assert!(matches!(
+        load(&flipped, &limits).err(),
+        Some(ImageError::Decompress(Compression::Xz, _))
+    ));
+    // Nothing we know.
+    assert_eq!(
+        load(&[0u8; 4096], &limits).err(),
+        Some(ImageError::UnknownFormat)
+    );
+}
+
+#[test]
+fn limits_are_enforced() {
+    let small_output = Limits {
+        decompress: decompress::Limits {
+            max_output: 16 << 20,
+            ..decompress::Limits::default()
+        },
+        ..Limits::default()
+    };
+    assert_eq!(
+        load(vmlinuz(), &small_output).err(),
+        Some(ImageError::Decompress(
+            Compression::Xz,
+            decompress::Error::OutputLimit
+        ))
+    );
+    let small_span = Limits {
+        max_span: 16 << 20,
+        ..Limits::default()
+    };
+    assert_eq!(
+        load(vmlinuz(), &small_span).err(),
+        Some(ImageError::SpanTooLarge)
+    );
+}

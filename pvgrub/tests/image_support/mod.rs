@@ -1,0 +1,163 @@
+//! Real artefacts for the kernel-image and decompression tests, made by real tools and cached
+//! under target/kernel/ (the workspace's): Debian's vmlinuz (scripts/fetch-kernel.sh), its
+//! vmlinux as the reference `xz` unpacks it, and that vmlinux recompressed by every
+//! compressor Debian packages, with the command lines Linux's Makefile.lib uses. Each test
+//! binary uses a part of these helpers.
+#![allow(dead_code)]
+
+pub mod xen;
+
+use pvgrub::decompress::Compression;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("pvgrub sits in the workspace")
+        .to_path_buf()
+}
+
+/// target/kernel/, filled by scripts/fetch-kernel.sh (run once per test binary).
+pub fn kernel_dir() -> PathBuf {
+    static FETCHED: OnceLock<PathBuf> = OnceLock::new();
+    FETCHED
+        .get_or_init(|| {
+            let status = Command::new("sh")
+                .arg(root().join("scripts/fetch-kernel.sh"))
+                .status()
+                .expect("run scripts/fetch-kernel.sh");
+            assert!(status.success(), "scripts/fetch-kernel.sh failed");
+            root().join("target/kernel")
+        })
+        .clone()
+}
+
+/// Debian's bzImage.
+pub fn vmlinuz_path() -> PathBuf {
+    kernel_dir().join("vmlinuz")
+}
+
+/// target/kernel/test/, where the tests keep what they make.
+pub fn cache_dir() -> PathBuf {
+    let dir = kernel_dir().join("test");
+    std::fs::create_dir_all(&dir).expect("create target/kernel/test");
+    dir
+}
+
+/// Runs `program args` with `input` on stdin and the output in `out` (written atomically),
+/// unless `out` exists. The tool must succeed.
+fn make_with(program: &str, args: &[&str], input: &Path, out: &Path) {
+    if out.exists() {
+        return;
+    }
+    let mut tmp = out.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let status = Command::new(program)
+        .args(args)
+        .stdin(std::fs::File::open(input).expect("open tool input"))
+        .stdout(std::fs::File::create(&tmp).expect("create tool output"))
+        .status()
+        .unwrap_or_else(|e| panic!("{program} must be installed: {e}"));
+    assert!(status.success(), "{program} {args:?} failed");
+    std::fs::rename(&tmp, out).expect("rename tool output");
+}
+
+/// The vmlinux inside Debian's vmlinuz, unpacked the way Linux's scripts/extract-vmlinux
+/// does it: find the first xz magic in the file and feed everything from there to `xz -dc`.
+pub fn vmlinux_path() -> PathBuf {
+    static DONE: OnceLock<PathBuf> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let out = cache_dir().join("vmlinux");
+        if !out.exists() {
+            let image = std::fs::read(vmlinuz_path()).expect("read vmlinuz");
+            let magic = Compression::Xz.magic();
+            let at = image
+                .windows(magic.len())
+                .position(|w| w == magic)
+                .expect("vmlinuz holds an xz stream");
+            let tail = cache_dir().join("vmlinuz.xz-tail");
+            std::fs::write(&tail, &image[at..]).expect("write xz tail");
+            make_with("xz", &["-dc", "--single-stream"], &tail, &out);
+        }
+        out
+    })
+    .clone()
+}
+
+/// The reference vmlinux, read.
+pub fn vmlinux() -> Vec<u8> {
+    std::fs::read(vmlinux_path()).expect("read vmlinux")
+}
+
+/// Compressor and decompressor command lines for a format: Linux's (Makefile.lib,
+/// xz_wrap.sh) for compression, `TOOL -dc` for the reference decompression.
+pub fn tool(
+    c: Compression,
+) -> (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+) {
+    match c {
+        Compression::Gzip => ("gzip", &["-n", "-f", "-9"], &["-dc"]),
+        Compression::Bzip2 => ("bzip2", &["-9"], &["-dc"]),
+        Compression::Lzma => ("lzma", &["-9"], &["-dc"]),
+        Compression::Xz => (
+            "xz",
+            &["--check=crc32", "--x86", "--lzma2=,dict=32MiB"],
+            &["-dc"],
+        ),
+        Compression::Lzo => ("lzop", &["-9"], &["-dc"]),
+        Compression::Lz4 => ("lz4", &["-l", "-c1"], &["-dc"]),
+        Compression::Zstd => ("zstd", &["-22", "--ultra", "-T1"], &["-dc"]),
+    }
+}
+
+/// `input` compressed by the real tool for `c` (from stdin, as Linux pipes it), cached.
+pub fn compress_file(c: Compression, input: &Path) -> PathBuf {
+    let name = input.file_name().expect("file name").to_string_lossy();
+    let out = input.with_file_name(format!("{name}.{}", c.name()));
+    let (program, args, _) = tool(c);
+    make_with(program, args, input, &out);
+    out
+}
+
+/// The reference vmlinux compressed by the real tool for `c`, cached.
+pub fn compressed_vmlinux(c: Compression) -> PathBuf {
+    static DONE: [OnceLock<PathBuf>; 7] = [const { OnceLock::new() }; 7];
+    let i = Compression::ALL
+        .iter()
+        .position(|&x| x == c)
+        .expect("known");
+    DONE[i]
+        .get_or_init(|| compress_file(c, &vmlinux_path()))
+        .clone()
+}
+
+/// What the real tool for `c` decompresses `path` to.
+pub fn reference_decompress(c: Compression, path: &Path) -> Vec<u8> {
+    let (program, _, args) = tool(c);
+    let out = Command::new(program)
+        .args(args)
+        .stdin(std::fs::File::open(path).expect("open compressed file"))
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} -dc failed on {}",
+        path.display()
+    );
+    out.stdout
+}
+
+/// Writes `bytes` to target/kernel/test/`name` and returns the path.
+pub fn scratch_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = cache_dir().join(name);
+    std::fs::write(&path, bytes).expect("write scratch file");
+    path
+}
