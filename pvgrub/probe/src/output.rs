@@ -3,10 +3,11 @@
 use std::fmt::Write;
 
 use pvgrub::image::{NoteSource, XenNotes};
+use pvgrub::layout::{Layout, Segment};
 use pvgrub::menu::{Entry, MenuFormat};
 use serde_json::{json, Value};
 
-use crate::probe::{KernelReport, Report};
+use crate::probe::{KernelReport, ProbeError, Report};
 
 fn format_name(f: MenuFormat) -> &'static str {
     match f {
@@ -74,20 +75,66 @@ fn kernel_json(k: &KernelReport) -> Value {
     })
 }
 
-/// The report as one JSON object: `menu`, `menu_format`, `entries`, `default`, `kernel`.
+fn segment_json(s: &Segment) -> Value {
+    json!({ "pfn": s.pfn, "pages": s.pages, "vstart": hex(Some(s.vstart)), "len": s.len })
+}
+
+fn layout_json(l: &Layout) -> Value {
+    let si = &l.start_info;
+    json!({
+        "nr_pages": l.nr_pages,
+        "virt_base": hex(Some(l.virt_base)),
+        "v_end": hex(Some(l.v_end)),
+        "pfn_end": l.pfn_end,
+        "kernel": segment_json(&l.kernel),
+        "module": l.module.as_ref().map(segment_json),
+        "p2m": segment_json(&l.p2m),
+        "start_info_pfn": l.start_info_pfn,
+        "xenstore_pfn": l.xenstore_pfn,
+        "console_pfn": l.console_pfn,
+        "page_tables": segment_json(&l.page_tables),
+        "stack_pfn": l.stack_pfn,
+        "hypercall_page_pfn": l.hypercall_page_pfn,
+        "entry": hex(Some(l.entry)),
+        "stack_top": hex(Some(l.stack_top())),
+        "start_info_vaddr": hex(Some(l.start_info_vaddr())),
+        "start_info": {
+            "nr_pages": si.nr_pages,
+            "flags": si.flags,
+            "pt_base": hex(Some(si.pt_base)),
+            "nr_pt_frames": si.nr_pt_frames,
+            "mfn_list": hex(Some(si.mfn_list)),
+            "mod_start": hex(Some(si.mod_start)),
+            "mod_len": si.mod_len,
+            "first_p2m_pfn": si.first_p2m_pfn,
+            "nr_p2m_frames": si.nr_p2m_frames,
+        },
+    })
+}
+
+fn error_json(e: &ProbeError) -> Value {
+    json!({ "error": e.to_string() })
+}
+
+/// The report as one JSON object: `menu`, `menu_format`, `entries`, `default`, `kernel`, and
+/// `layout` when a memory size was given.
 pub fn json(r: &Report) -> Value {
     let kernel = match &r.kernel {
         None => Value::Null,
         Some(Ok(k)) => kernel_json(k),
-        Some(Err(e)) => json!({ "error": e.to_string() }),
+        Some(Err(e)) => error_json(e),
     };
-    json!({
+    let mut out = json!({
         "menu": r.menu_at,
         "menu_format": format_name(r.menu.format),
         "entries": r.menu.entries.iter().map(entry_json).collect::<Vec<_>>(),
         "default": r.default,
         "kernel": kernel,
-    })
+    });
+    if let Some(layout) = &r.layout {
+        out["layout"] = layout.as_ref().map_or_else(error_json, layout_json);
+    }
+    out
 }
 
 /// The report as text.
@@ -133,7 +180,31 @@ pub fn text_report(r: &Report) -> String {
             notes_text(&mut out, &k.notes);
         }
     }
+    match &r.layout {
+        None => {}
+        Some(Err(e)) => {
+            let _ = writeln!(out, "layout: {e}");
+        }
+        Some(Ok(l)) => layout_text(&mut out, l),
+    }
     out
+}
+
+fn layout_text(out: &mut String, l: &Layout) {
+    let _ = writeln!(
+        out,
+        "layout: {} pages, initial mapping {:#x}..{:#x}",
+        l.nr_pages, l.virt_base, l.v_end
+    );
+    for (area, seg) in l.areas() {
+        let _ = writeln!(out, "    pfn {:#8x} +{:#6x}  {area}", seg.pfn, seg.pages);
+    }
+    let si = &l.start_info;
+    let _ = writeln!(
+        out,
+        "    start_info: flags {:#x} pt_base {:#x} nr_pt_frames {} mfn_list {:#x} mod_start {:#x} mod_len {:#x}",
+        si.flags, si.pt_base, si.nr_pt_frames, si.mfn_list, si.mod_start, si.mod_len
+    );
 }
 
 fn notes_text(out: &mut String, n: &XenNotes) {

@@ -8,6 +8,9 @@ use pvgrub::decompress::Compression;
 use pvgrub::disk::{locate, DiskError, Partition, PartitionKind, PartitionTable, TableKind};
 use pvgrub::fs::{FileSystem, Filesystem, FsError};
 use pvgrub::image::{self, Format, ImageError, PvParams, XenNotes};
+use pvgrub::layout::{
+    builder_module_len, DomainConfig, KernelPlacement, Layout, LayoutError, SIF_VIRT_P2M_4TOOLS,
+};
 use pvgrub::menu::{
     grubenv_saved_entry, saved_default_path, saved_default_value, DefaultEntry, Device, Entry,
     Menu, MenuError, MenuFormat, MenuLocation, MenuLocationError, MAX_MENU_BYTES, SEARCH_PATHS,
@@ -57,6 +60,8 @@ pub enum ProbeError {
     NoKernel(String),
     /// The kernel is not one pv-grub can boot.
     Image(String, ImageError),
+    /// The kernel and initrd cannot be laid out in the domain's memory.
+    Layout(LayoutError),
 }
 
 impl fmt::Display for ProbeError {
@@ -87,6 +92,7 @@ impl fmt::Display for ProbeError {
             ProbeError::Menu(p, e) => write!(f, "{p}: {e}"),
             ProbeError::NoKernel(t) => write!(f, "entry \"{t}\" has no kernel"),
             ProbeError::Image(p, e) => write!(f, "{p}: {e}"),
+            ProbeError::Layout(e) => write!(f, "layout: {e}"),
         }
     }
 }
@@ -106,6 +112,8 @@ pub struct KernelReport {
     pub notes: XenNotes,
     /// Where Xen places it.
     pub params: PvParams,
+    /// What the domain layout needs of it.
+    pub placement: KernelPlacement,
 }
 
 /// What the probe found.
@@ -119,6 +127,8 @@ pub struct Report {
     pub default: Option<usize>,
     /// That entry's kernel, or why it cannot be booted.
     pub kernel: Option<Result<KernelReport, ProbeError>>,
+    /// The domain layout for that kernel and its initrd, when a memory size was given.
+    pub layout: Option<Result<Layout, ProbeError>>,
 }
 
 /// The disk under probe: `(hd0)`.
@@ -270,6 +280,7 @@ fn load_kernel(
         .map_err(|e| ProbeError::Read(name.clone(), e))?;
     let image = image::load(&bytes, &image::Limits::DEFAULT)
         .map_err(|e| ProbeError::Image(name.clone(), e))?;
+    let placement = KernelPlacement::from_image(&image);
     Ok(KernelReport {
         file: name,
         size: bytes.len(),
@@ -277,11 +288,45 @@ fn load_kernel(
         compression: image.compression,
         notes: image.notes,
         params: image.params,
+        placement,
     })
 }
 
-/// Probes `disk_path`; `menu_path` is a GRUB file name as in xl's `extra`.
-pub fn probe(disk_path: &Path, menu_path: Option<&str>) -> Result<Report, ProbeError> {
+/// The layout of a domain of `memory_mib` MiB for `kernel` and `entry`'s initrd, with the
+/// flags `xl create` gives a domU.
+fn layout(
+    disk: &Disk,
+    menu_device: &Device,
+    entry: &Entry,
+    kernel: &KernelReport,
+    memory_mib: u64,
+) -> Result<Layout, ProbeError> {
+    let module_len = match entry.initrd() {
+        Some(file) => {
+            let device = file.device.clone().unwrap_or_else(|| menu_device.clone());
+            let bytes = disk
+                .mount(&device)?
+                .read_file(&file.path, MAX_KERNEL_BYTES)
+                .map_err(|e| ProbeError::Read(format!("{device}{}", file.path), e))?;
+            Some(builder_module_len(&bytes))
+        }
+        None => None,
+    };
+    let domain = DomainConfig {
+        nr_pages: memory_mib.saturating_mul(256),
+        module_len,
+        flags: SIF_VIRT_P2M_4TOOLS,
+    };
+    Layout::new(&kernel.placement, &domain).map_err(ProbeError::Layout)
+}
+
+/// Probes `disk_path`; `menu_path` is a GRUB file name as in xl's `extra`; with
+/// `memory_mib`, also lays out a domain of that size for the default entry.
+pub fn probe(
+    disk_path: &Path,
+    menu_path: Option<&str>,
+    memory_mib: Option<u64>,
+) -> Result<Report, ProbeError> {
     let disk = Disk { path: disk_path };
     let location = menu_path
         .map(|p| MenuLocation::from_cmdline(p, false))
@@ -293,13 +338,17 @@ pub fn probe(disk_path: &Path, menu_path: Option<&str>) -> Result<Report, ProbeE
         Menu::parse(&found.text, found.format).map_err(|e| ProbeError::Menu(menu_at.clone(), e))?;
     let saved = saved_entry(&mut found, &menu);
     let default = menu.default_index(saved);
-    let kernel = default
-        .and_then(|i| menu.entries.get(i))
-        .map(|entry| load_kernel(&disk, &found.device, entry));
+    let entry = default.and_then(|i| menu.entries.get(i));
+    let kernel = entry.map(|e| load_kernel(&disk, &found.device, e));
+    let layout = match (entry, &kernel, memory_mib) {
+        (Some(e), Some(Ok(k)), Some(mib)) => Some(layout(&disk, &found.device, e, k, mib)),
+        _ => None,
+    };
     Ok(Report {
         menu_at,
         menu,
         default,
         kernel,
+        layout,
     })
 }

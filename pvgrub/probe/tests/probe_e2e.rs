@@ -4,6 +4,8 @@
 
 #[path = "../../tests/layout_support/elf.rs"]
 mod elf;
+#[path = "../../tests/layout_support/peer.rs"]
+mod peer;
 mod support;
 
 use std::io::Write;
@@ -153,6 +155,48 @@ fn menu_lst_on_mbr_ext4_with_debian_kernel() {
     assert_eq!(kernel, vmlinuz);
     assert_eq!(ramdisk.as_deref(), Some(&initrd[..]));
     assert_eq!(args, "root=/dev/xvda1 ro console=hvc0");
+
+    // With --memory, the layout is the one Xen's builder (libxenguest, peer.c) makes for
+    // that kernel and initrd in a domain of that size.
+    let v = support::probe_json_args(&[disk.to_str().unwrap(), "--json", "--memory", "512"]);
+    let l = &v["layout"];
+    let (kernel_file, initrd_file) = (dir.join("vmlinuz"), dir.join("initrd.img"));
+    std::fs::write(&kernel_file, &vmlinuz).unwrap();
+    std::fs::write(&initrd_file, &initrd).unwrap();
+    let xen = peer::run(&kernel_file, Some(&initrd_file), 512 * 256, "").unwrap();
+    let seg = |key: &str, ours: &Value| {
+        let v = xen.get(key);
+        assert_eq!(
+            (ours["pfn"].as_u64(), ours["pages"].as_u64()),
+            (Some(v[0]), Some(v[1])),
+            "{key}"
+        );
+    };
+    seg("kernel", &l["kernel"]);
+    seg("module", &l["module"]);
+    seg("p2m", &l["p2m"]);
+    seg("pgtables", &l["page_tables"]);
+    for (key, ours) in [
+        ("start_info_pfn", "start_info_pfn"),
+        ("xenstore_pfn", "xenstore_pfn"),
+        ("console_pfn", "console_pfn"),
+        ("bootstack_pfn", "stack_pfn"),
+        ("pfn_alloc_end", "pfn_end"),
+    ] {
+        assert_eq!(l[ours].as_u64(), Some(xen.one(key)), "{key}");
+    }
+    assert_eq!(l["v_end"], hex(xen.one("virt_pgtab_end")));
+    let field = |at: usize| u64::from_le_bytes(xen.start_info[at..at + 8].try_into().unwrap());
+    let si = &l["start_info"];
+    assert_eq!(si["nr_pages"].as_u64(), Some(field(32)));
+    assert_eq!(si["flags"].as_u64(), Some(field(48) & 0xffff_ffff));
+    assert_eq!(si["pt_base"], hex(field(88)));
+    assert_eq!(si["nr_pt_frames"].as_u64(), Some(field(96)));
+    assert_eq!(si["mfn_list"], hex(field(104)));
+    assert_eq!(si["mod_start"], hex(field(112)));
+    assert_eq!(si["mod_len"].as_u64(), Some(field(120)));
+    assert_eq!(si["first_p2m_pfn"].as_u64(), Some(field(1152)));
+    assert_eq!(si["nr_p2m_frames"].as_u64(), Some(field(1160)));
 }
 
 /// An ELF kernel with Xen notes, gzip'd as a whole (a `vmlinux.gz`).

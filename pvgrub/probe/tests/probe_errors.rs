@@ -21,6 +21,8 @@ fn bad_command_lines() {
     fails(&[], 2, "no DISK given");
     fails(&["a", "b", "c"], 2, "too many arguments");
     fails(&["--frobnicate", "disk"], 2, "unknown option --frobnicate");
+    fails(&["disk", "--memory"], 2, "--memory needs a size in MiB");
+    fails(&["disk", "--memory", "lots"], 2, "bad memory size lots");
     fails(
         &["/nonexistent/disk.img"],
         1,
@@ -179,6 +181,29 @@ fn kernels_pv_grub_cannot_boot() {
         1,
         "(hd0,0)/boot/plain.elf: NotXenImage",
     );
+    // A kernel that does not fit in the domain's memory (it is 64 MiB, the domain 16 MiB).
+    let big = elf::XenElf::linux_like(0, 0, 64 << 20, &[]).build();
+    let menu5 = b"title big\nroot (hd0,0)\nkernel /boot/big.elf\n";
+    let dir5 = support::scratch("big");
+    let files5: [(&str, &[u8]); 2] = [("boot/grub/menu.lst", menu5), ("boot/big.elf", &big)];
+    let disk5 = support::mbr_disk(
+        &dir5,
+        32,
+        "start=2048, type=83\n",
+        &[Fs::Ext("ext4", &files5)],
+    );
+    let d5 = disk5.to_str().unwrap();
+    let out = fails(
+        &[d5, "--json", "--memory", "16"],
+        1,
+        "layout: kernel needs 0x4000 pages",
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["kernel"]["format"], "elf");
+    assert!(v["layout"]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("layout: "));
     // A missing kernel file.
     let menu3 = b"title gone\nroot (hd0,0)\nkernel /boot/gone\n";
     let dir3 = support::scratch("gone");

@@ -25,7 +25,9 @@ pub fn scratch() -> PathBuf {
 fn peer_binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/layout_support/peer.c");
+        // Included, so that tests of other crates can use this file too.
+        let src = scratch().join(format!("peer-{}.c", std::process::id()));
+        std::fs::write(&src, include_str!("peer.c")).unwrap();
         let bin = scratch().join(format!("peer-{}", std::process::id()));
         let out = Command::new("cc")
             .args(["-O1", "-Wall", "-o"])

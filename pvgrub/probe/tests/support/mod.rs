@@ -185,7 +185,13 @@ pub fn probe_json(disk: &Path, menu: Option<&str>) -> Value {
     let mut args = vec![disk.to_str().unwrap()];
     args.extend(menu);
     args.push("--json");
-    let (code, out, err) = probe(&args);
+    probe_json_args(&args)
+}
+
+/// Runs pvgrub-probe with `args` (including `--json`), which must succeed, and parses its
+/// object.
+pub fn probe_json_args(args: &[&str]) -> Value {
+    let (code, out, err) = probe(args);
     assert_eq!(code, 0, "pvgrub-probe failed: {err}");
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
 }
