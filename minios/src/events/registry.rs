@@ -7,8 +7,10 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use core::task::Waker;
+use core::task::{Context, Poll, Waker};
 
 use super::bits::WORDS;
 use super::Port;
@@ -86,6 +88,15 @@ impl Registry {
         };
     }
 
+    /// A future that completes when `port` fired since the last completed wait (it takes
+    /// the fired mark).
+    pub fn wait(&self, port: Port) -> WaitFor<'_> {
+        WaitFor {
+            registry: self,
+            port,
+        }
+    }
+
     /// Forgets everything about `port` (it was closed): its fired mark, waiters, handler.
     pub fn forget(&self, port: Port) {
         self.take(port);
@@ -127,6 +138,38 @@ impl Registry {
         }
         woken.into_iter().for_each(Waker::wake);
         n
+    }
+}
+
+/// The future of [`Registry::wait`].
+#[derive(Debug)]
+pub struct WaitFor<'a> {
+    registry: &'a Registry,
+    port: Port,
+}
+
+impl WaitFor<'_> {
+    /// The port waited for.
+    pub fn port(&self) -> Port {
+        self.port
+    }
+}
+
+impl Future for WaitFor<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.registry.take(self.port) {
+            return Poll::Ready(());
+        }
+        self.registry.register(self.port, cx.waker());
+        Poll::Pending
+    }
+}
+
+impl core::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Registry").finish_non_exhaustive()
     }
 }
 

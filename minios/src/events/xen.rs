@@ -1,11 +1,8 @@
 //! Event channels on the live domain: binding, notifying, waiting, dispatching.
 
-use core::future::Future;
-use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
-use core::task::{Context, Poll};
 
-use super::registry::{Handler, Registry};
+use super::registry::{Handler, Registry, WaitFor};
 use super::{bits, EventError, Port};
 use crate::abi::event_channel as ec;
 use crate::abi::xen::{DomId, VIRQ_DEBUG};
@@ -20,6 +17,8 @@ static DEBUG_VIRQS: AtomicU64 = AtomicU64::new(0);
 /// Counters since boot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventStats {
+    /// Times the vCPU went to sleep in SCHEDOP_block.
+    pub blocks: u64,
     /// Upcalls Xen delivered (each ends one SCHEDOP_block).
     pub upcalls: u64,
     /// Port events taken out of shared_info by the pending scan.
@@ -31,6 +30,7 @@ pub struct EventStats {
 /// Counters since boot.
 pub fn stats() -> EventStats {
     EventStats {
+        blocks: upcall::block_count(),
         upcalls: upcall::upcall_count(),
         events: SCANNED.load(Ordering::Relaxed),
         debug_virqs: DEBUG_VIRQS.load(Ordering::Relaxed),
@@ -187,7 +187,7 @@ impl Port {
 
     /// A future that completes when the port has fired since the last completed wait.
     pub fn wait(self) -> Wait {
-        Wait { port: self }
+        REGISTRY.wait(self)
     }
 
     /// Blocks the vCPU until the port has fired since the last completed wait; other ports'
@@ -213,22 +213,7 @@ impl Port {
 }
 
 /// The future of [`Port::wait`].
-#[derive(Debug)]
-pub struct Wait {
-    port: Port,
-}
-
-impl Future for Wait {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if REGISTRY.take(self.port) {
-            return Poll::Ready(());
-        }
-        REGISTRY.register(self.port, cx.waker());
-        Poll::Pending
-    }
-}
+pub type Wait = WaitFor<'static>;
 
 /// An event channel port this program owns: closed when dropped.
 #[derive(Debug)]

@@ -24,6 +24,8 @@ use crate::abi::sched::SCHEDOP_BLOCK;
 
 /// Number of event upcalls taken since boot (incremented by the entry stub).
 static UPCALLS: AtomicU64 = AtomicU64::new(0);
+/// Number of SCHEDOP_block calls since boot.
+static BLOCKS: AtomicU64 = AtomicU64::new(0);
 
 /// The failsafe callback's frame: Xen could not load a segment register on return.
 #[repr(C)]
@@ -107,6 +109,7 @@ pub(crate) fn install() {
 /// Sleeps until an event is pending for this vCPU (SCHEDOP_block), then returns with upcalls
 /// masked. Returns at once if an event is already pending.
 pub(crate) fn block() {
+    BLOCKS.fetch_add(1, Ordering::Relaxed);
     // SAFETY: SCHEDOP_block takes no argument. It unmasks upcalls; the upcall stub may run
     // on this stack before the call returns and leaves every register as it was.
     unsafe { call2(nr::SCHED_OP, SCHEDOP_BLOCK as usize, 0) };
@@ -117,4 +120,9 @@ pub(crate) fn block() {
 /// Number of event upcalls taken since boot.
 pub fn upcall_count() -> u64 {
     UPCALLS.load(Ordering::Relaxed)
+}
+
+/// Number of times the vCPU blocked (SCHEDOP_block) since boot.
+pub fn block_count() -> u64 {
+    BLOCKS.load(Ordering::Relaxed)
 }

@@ -40,7 +40,8 @@ async fn main() {
     }
     let s = events::stats();
     println!(
-        "evtest: stats upcalls={} events={} timer_virqs={} debug_virqs={}",
+        "evtest: stats blocks={} upcalls={} events={} timer_virqs={} debug_virqs={}",
+        s.blocks,
         s.upcalls,
         s.events,
         time::timer_virq_count(),
@@ -143,7 +144,8 @@ async fn idle(secs: u64) {
     let took = start.elapsed().as_millis();
     let (e1, v1) = (events::stats(), time::timer_virq_count());
     println!(
-        "evtest: idle-end took_ms={took} upcalls={} events={} timer_virqs={}",
+        "evtest: idle-end took_ms={took} blocks={} upcalls={} events={} timer_virqs={}",
+        e1.blocks - e0.blocks,
         e1.upcalls - e0.upcalls,
         e1.events - e0.events,
         v1 - v0
