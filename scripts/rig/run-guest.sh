@@ -17,6 +17,7 @@
 #                      guest is unpaused; environment RIG_DOMID, RIG_DOMNAME, RIG_CONSOLE)
 #   --during-out FILE  where the during script's stdout+stderr go
 #   --timeout SECS     destroy the guest after this long (default 60)
+#   --fast-hotplug DIR use DIR/block and DIR/vif (scripts/rig/hotplug) as hotplug scripts
 #
 # Prints `rig-guest: KEY=VALUE` lines: domid, xl-retries, first-console-ms (after unpausing),
 # create-ms (xl create until the domain exists), unpause-ms, run-ms (unpause until xl ended),
@@ -28,12 +29,23 @@ set -uo pipefail
 export PATH=$PATH:/usr/sbin:/usr/lib/xen-4.17/bin
 
 image='' name='' console='' console_dir='' ramdisk='' extra='' vif=0 memory=64
-xl_config='' during='' during_out='' timeout=60
+xl_config='' during='' during_out='' timeout=60 hotplug=''
 disks=()
 
 die() { echo "run-guest: $*" >&2; exit 2; }
 report() { echo "rig-guest: $1=$2"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# Builtins only in the polling loops: every process start is slow in a PV dom0 under TCG.
+# kill -0 would see an exited but unreaped child (nothing forks here to make bash reap it).
+alive() { local st; [[ -r /proc/$1/stat ]] && read -r _ _ st _ <"/proc/$1/stat" && [[ $st != Z ]]; }
+clock() { now=$((${EPOCHREALTIME//[!0-9]/} / 1000)); } # sets $now, in ms
+exec {nap_fd}<> <(:)
+nap() { read -r -t "$1" -u "$nap_fd" _ || true; }
+file_has() { # FILE TEXT
+    local l
+    [[ -f $1 ]] || return 1
+    while IFS= read -r l; do [[ $l == *"$2"* ]] && return 0; done <"$1"
+    return 1
+}
 
 while (($#)); do
     case $1 in
@@ -50,6 +62,7 @@ while (($#)); do
         --during) during=$2; shift ;;
         --during-out) during_out=$2; shift ;;
         --timeout) timeout=$2; shift ;;
+        --fast-hotplug) hotplug=$2; shift ;;
         *) die "unknown option $1" ;;
     esac
     shift
@@ -82,7 +95,12 @@ for i in "${!disks[@]}"; do
     [[ -f ${disks[$i]} ]] || die "no disk ${disks[$i]}"
     l=$(losetup -f --show "${disks[$i]}") || die "losetup ${disks[$i]} failed"
     loops+=("$l")
-    disk_cfg+="${disk_cfg:+, }'phy:$l,xvd${letters[$i]},w'"
+    if [[ -n $hotplug ]]; then
+        spec="vdev=xvd${letters[$i]}, access=rw, backendtype=phy, script=$hotplug/block, target=$l"
+    else
+        spec="phy:$l,xvd${letters[$i]},w"
+    fi
+    disk_cfg+="${disk_cfg:+, }'$spec'"
 done
 cfg=$work/guest.cfg
 {
@@ -97,7 +115,7 @@ cfg=$work/guest.cfg
     [[ -n $ramdisk ]] && echo "ramdisk = $(q "$ramdisk")"
     [[ -n $extra ]] && echo "extra = $(q "$extra")"
     [[ -n $disk_cfg ]] && echo "disk = [ $disk_cfg ]"
-    ((vif)) && echo "vif = [ 'bridge=xenbr0' ]"
+    ((vif)) && echo "vif = [ 'bridge=xenbr0${hotplug:+, script=$hotplug/vif}' ]"
     [[ -n $xl_config ]] && cat "$xl_config"
 } >"$cfg"
 
@@ -108,13 +126,15 @@ attempt() {
     domid='' timed_out=0 first_ms='' create_ms='' unpause_ms='' run_ms=''
     rm -f "$console"
     local t_create xl_pid t0 deadline con_pid='' line
-    t_create=$(now_ms)
+    clock
+    t_create=$now
     xl create -F -p "$cfg" >"$xl_out" 2>&1 &
     xl_pid=$!
-    while kill -0 "$xl_pid" 2>/dev/null && ! grep -q 'Waiting for domain' "$xl_out"; do
-        sleep 0.05
+    while alive "$xl_pid" && ! file_has "$xl_out" 'Waiting for domain'; do
+        nap 0.05
     done
-    create_ms=$(($(now_ms) - t_create))
+    clock
+    create_ms=$((now - t_create))
     line=$(grep -o 'domid [0-9]*' "$xl_out" | head -n1)
     domid=${line#domid }
     if [[ -n $domid ]]; then
@@ -127,30 +147,34 @@ attempt() {
                 bash "$during" >"$during_out" 2>&1 </dev/null &
             during_pid=$!
         fi
-        t0=$(now_ms)
+        clock
+        t0=$now
         deadline=$((t0 + timeout * 1000))
         xl unpause "$name"
-        unpause_ms=$(($(now_ms) - t0))
-        while kill -0 "$xl_pid" 2>/dev/null; do
-            if [[ -z $first_ms && -s $console ]]; then first_ms=$(($(now_ms) - t0)); fi
-            if (($(now_ms) > deadline)); then
+        clock
+        unpause_ms=$((now - t0))
+        while alive "$xl_pid"; do
+            clock
+            if [[ -z $first_ms && -s $console ]]; then first_ms=$((now - t0)); fi
+            if ((now > deadline)); then
                 timed_out=1
                 xl destroy "$name" 2>/dev/null
                 break
             fi
-            sleep 0.1
+            nap 0.1
         done
     fi
     wait "$xl_pid"
     xl_rc=$?
-    [[ -n $domid ]] && run_ms=$(($(now_ms) - t0))
+    clock
+    [[ -n $domid ]] && run_ms=$((now - t0))
     [[ -n $con_pid ]] && wait "$con_pid"
     # xenconsoled may still be writing the last bytes: wait until the log stops growing.
     local size=-1 i
     for i in 1 2 3 4 5 6 7 8 9 10; do
         [[ $(stat -c %s "$console" 2>/dev/null || echo 0) == "$size" ]] && break
         size=$(stat -c %s "$console" 2>/dev/null || echo 0)
-        sleep 0.1
+        nap 0.1
     done
     # Output that came too fast for the 0.1 s polling: the run time is an upper bound.
     if [[ -z $first_ms && -s $console ]]; then first_ms=$run_ms; fi
@@ -181,7 +205,7 @@ report unpause-ms "${unpause_ms:-none}"
 report run-ms "${run_ms:-none}"
 if [[ -n $during_pid ]]; then
     # The during script gets 10 s after the guest's end to finish.
-    for _ in $(seq 100); do kill -0 "$during_pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 100); do alive "$during_pid" || break; nap 0.1; done
     kill "$during_pid" 2>/dev/null
     wait "$during_pid"
     report during-rc $?

@@ -33,7 +33,7 @@ pub struct GuestSpec {
 }
 
 impl GuestSpec {
-    /// A guest with only an image, 60 s timeout.
+    /// A guest with only an image, 120 s timeout.
     pub fn new(image: impl Into<PathBuf>) -> Self {
         GuestSpec {
             image: image.into(),
@@ -44,7 +44,7 @@ impl GuestSpec {
             memory_mb: None,
             xl_config: None,
             during: None,
-            timeout: Duration::from_secs(60),
+            timeout: Duration::from_secs(120),
         }
     }
 }

@@ -55,8 +55,8 @@ impl Default for RigOptions {
         RigOptions {
             xenstored: Xenstored::C,
             boot_attempts: 3,
-            ready_timeout: Duration::from_secs(150),
-            stall_timeout: Duration::from_secs(60),
+            ready_timeout: Duration::from_secs(300),
+            stall_timeout: Duration::from_secs(90),
         }
     }
 }
@@ -278,7 +278,8 @@ impl Rig {
             during_out: in_dom0("during.out"),
             console: ("--console-dir", "/share/consoles".into()),
         };
-        let args = run_guest_args(&name, spec, &staged);
+        let mut args = run_guest_args(&name, spec, &staged);
+        args.extend(["--fast-hotplug".into(), "/share/bin/hotplug".into()]);
         let script = format!("exec bash /share/bin/run-guest.sh {}", shell_words(&args));
 
         let console_path = self
@@ -365,7 +366,7 @@ pub(crate) fn shell_words(words: &[String]) -> String {
     quoted.join(" ")
 }
 
-/// Recreates the share with run-guest.sh in `bin/`.
+/// Recreates the share with run-guest.sh and the hotplug scripts in `bin/`.
 fn fresh_share(run_dir: &Path, share: &Path) -> Result<(), RigError> {
     if share.exists() {
         std::fs::remove_dir_all(share).map_err(|e| RigError::io(share.display(), e))?;
@@ -375,10 +376,10 @@ fn fresh_share(run_dir: &Path, share: &Path) -> Result<(), RigError> {
         std::fs::create_dir_all(&p).map_err(|e| RigError::io(p.display(), e))?;
     }
     let _ = std::fs::remove_file(run_dir.join("serial.log"));
-    copy_into(
-        &scripts_dir().join("run-guest.sh"),
-        &share.join("bin/run-guest.sh"),
-    )
+    for script in ["run-guest.sh", "hotplug/block", "hotplug/vif"] {
+        copy_into(&scripts_dir().join(script), &share.join("bin").join(script))?;
+    }
+    Ok(())
 }
 
 /// Removes `target/rig/run-<pid>` directories of processes that are gone.

@@ -1,0 +1,205 @@
+//! Runs the registered tests: images first, host tests, then one rig boot per xenstored
+//! flavour with its tests in order (a test that broke the rig gets the next one a fresh boot).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use xtask::rig::{BootSet, Rig, RigOptions, Xenstored};
+
+use crate::{Ctx, Needs, Test, TestError};
+
+/// Outcomes so far.
+#[derive(Default)]
+struct Tally {
+    passed: u32,
+    failed: Vec<String>,
+}
+
+impl Tally {
+    fn record(&mut self, name: &str, took: Duration, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                self.passed += 1;
+                println!("test {name} ... ok ({:.1} s)", took.as_secs_f64());
+            }
+            Err(msg) => {
+                println!("test {name} ... FAILED ({:.1} s)", took.as_secs_f64());
+                println!("    {}", msg.replace('\n', "\n    "));
+                self.failed.push(name.to_string());
+            }
+        }
+    }
+}
+
+fn label(t: &Test, flavour: Option<Xenstored>) -> String {
+    match flavour {
+        Some(Xenstored::Ocaml) => format!("{} [oxenstored]", t.name),
+        _ => t.name.to_string(),
+    }
+}
+
+fn run_one(
+    t: &Test,
+    rig: Option<&mut Rig>,
+    bootset: &BootSet,
+    flavour: Option<Xenstored>,
+) -> (Duration, Result<(), TestError>) {
+    let start = Instant::now();
+    let mut cx = Ctx {
+        rig,
+        bootset,
+        name: t.name,
+        xenstored: flavour,
+    };
+    let result = match catch_unwind(AssertUnwindSafe(|| (t.run)(&mut cx))) {
+        Ok(r) => r,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(TestError::Check(format!("panicked: {msg}")))
+        }
+    };
+    (start.elapsed(), result)
+}
+
+/// Runs the tests selected by the command line (substrings of names; `--list` lists them)
+/// and prints `N passed, N failed` last. Fails when a test failed.
+pub fn run_all(tests: &[Test]) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let selected: Vec<&Test> = tests
+        .iter()
+        .filter(|t| filters.is_empty() || filters.iter().any(|f| t.name.contains(f.as_str())))
+        .collect();
+    if args.iter().any(|a| a == "--list") {
+        for t in &selected {
+            println!("{}: test", t.name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let start = Instant::now();
+    let mut tally = Tally::default();
+    let flavours = [Xenstored::C, Xenstored::Ocaml];
+    let runs: Vec<(&Test, Option<Xenstored>)> = selected
+        .iter()
+        .flat_map(|t| match t.needs {
+            Needs::Host => vec![(*t, None)],
+            Needs::Rig(fl) => flavours
+                .iter()
+                .filter(|f| fl.contains(f))
+                .map(|f| (*t, Some(*f)))
+                .collect(),
+        })
+        .collect();
+
+    let mut images: Vec<String> = selected
+        .iter()
+        .flat_map(|t| t.images.iter().map(|s| s.to_string()))
+        .collect();
+    images.sort();
+    images.dedup();
+    let setup = (|| -> Result<BootSet, String> {
+        if !images.is_empty() {
+            xtask::build::build(&images).map_err(|e| format!("building images: {e}"))?;
+        }
+        BootSet::ensure().map_err(|e| format!("building the boot set: {e}"))
+    })();
+    let bootset = match setup {
+        Ok(b) => b,
+        Err(e) => {
+            for (t, f) in &runs {
+                tally.record(&label(t, *f), Duration::ZERO, Err(e.clone()));
+            }
+            return finish(tally, start);
+        }
+    };
+
+    for (t, _) in runs.iter().filter(|(_, f)| f.is_none()) {
+        let (took, r) = run_one(t, None, &bootset, None);
+        tally.record(t.name, took, r.map_err(|e| e.to_string()));
+    }
+    for flavour in flavours {
+        let group: Vec<&Test> = runs
+            .iter()
+            .filter(|(_, f)| *f == Some(flavour))
+            .map(|(t, _)| *t)
+            .collect();
+        run_group(&group, flavour, &bootset, &mut tally);
+    }
+    finish(tally, start)
+}
+
+/// Runs one flavour's tests on one rig, rebooting after a test that broke it.
+fn run_group(group: &[&Test], flavour: Xenstored, bootset: &BootSet, tally: &mut Tally) {
+    let opts = RigOptions {
+        xenstored: flavour,
+        ..RigOptions::default()
+    };
+    let mut rig: Option<Rig> = None;
+    let mut boot_error: Option<String> = None;
+    let mut reboots = 0;
+    let summary = |rig: Rig| {
+        let s = rig.stats().clone();
+        let clean = { rig }.shutdown();
+        println!(
+            "rig ({flavour:?} xenstored): dom0 ready in {:.1} s, boot retries {}, xl retries {}, \
+             jobs {}, clean power-off {clean}",
+            s.ready_after.as_secs_f64(),
+            s.boot_retries,
+            s.xl_retries,
+            s.jobs
+        );
+    };
+    for t in group {
+        let name = label(t, Some(flavour));
+        if let Some(e) = &boot_error {
+            tally.record(&name, Duration::ZERO, Err(e.clone()));
+            continue;
+        }
+        if rig.is_none() {
+            match Rig::boot(&opts) {
+                Ok(r) => rig = Some(r),
+                Err(e) => {
+                    let msg = format!("rig boot: {e}");
+                    tally.record(&name, Duration::ZERO, Err(msg.clone()));
+                    boot_error = Some(msg);
+                    continue;
+                }
+            }
+        }
+        let (took, r) = run_one(t, rig.as_mut(), bootset, Some(flavour));
+        let broken = matches!(&r, Err(TestError::Rig(e)) if e.is_rig_fault());
+        tally.record(&name, took, r.map_err(|e| e.to_string()));
+        if broken {
+            if let Some(r) = rig.take() {
+                summary(r);
+            }
+            reboots += 1;
+            println!("rig: rebooting after a rig fault (reboot {reboots})");
+        }
+    }
+    if let Some(r) = rig.take() {
+        summary(r);
+    }
+}
+
+fn finish(tally: Tally, start: Instant) -> ExitCode {
+    println!();
+    if !tally.failed.is_empty() {
+        println!("failures:");
+        for f in &tally.failed {
+            println!("    {f}");
+        }
+    }
+    println!("rig tests took {:.1} s", start.elapsed().as_secs_f64());
+    println!("{} passed, {} failed", tally.passed, tally.failed.len());
+    if tally.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,34 @@
+//! The rig tests: `cargo test -p rig-tests [-- FILTER... | --list]`.
+//!
+//! To add a test: write `fn NAME(cx: &mut Ctx) -> Result<(), TestError>` in a module here and
+//! list it in [`ALL`] with the images it needs and the xenstored flavours it runs under.
+
+mod control;
+mod foundation;
+mod grants;
+mod smoke;
+mod xenstore;
+
+use std::process::ExitCode;
+
+use rig_tests::Test;
+
+/// Every rig test, in the order they run (host tests first, then per rig boot).
+const ALL: &[Test] = &[
+    foundation::READNOTES,
+    foundation::HELLO,
+    foundation::PANIC,
+    smoke::JOBS,
+    smoke::DISK_VIF_DURING,
+    smoke::REBOOT,
+    smoke::TIMEOUT,
+    smoke::XL_CONSOLE,
+    control::XSLS_SHUTDOWN,
+    control::XSLS_REBOOT,
+    xenstore::XSTEST,
+    grants::GNTTEST,
+];
+
+fn main() -> ExitCode {
+    rig_tests::run_all(ALL)
+}

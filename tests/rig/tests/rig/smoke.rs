@@ -1,0 +1,229 @@
+//! The rig's own checks, with a guest we did not write: Debian's PvGrub2 (grub-xen-host's
+//! grub-x86_64-xen.bin) reading a grub.cfg from an ext2 disk made by mkfs.ext2.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rig_tests::rig::{GuestSpec, Outcome, Reason, RigError};
+use rig_tests::{check, output_of, unpack_deb, Ctx, Needs, Test, TestError, Xenstored};
+
+/// Jobs: output, exit status, and dom0's timeout.
+pub const JOBS: Test = Test {
+    name: "rig_jobs_report_output_status_and_timeout",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &[],
+    run: jobs,
+};
+
+/// A guest with a disk (losetup + blkback) and a vif, and a during script using xenstore.
+pub const DISK_VIF_DURING: Test = Test {
+    name: "rig_pvgrub2_disk_vif_and_during_script",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &[],
+    run: disk_vif_during,
+};
+
+/// A guest that reboots is reported as reboot (and not restarted).
+pub const REBOOT: Test = Test {
+    name: "rig_pvgrub2_reboot_is_reported",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &[],
+    run: reboot,
+};
+
+/// A guest that never ends is destroyed at its timeout.
+pub const TIMEOUT: Test = Test {
+    name: "rig_guest_timeout_destroys_it",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &[],
+    run: timeout,
+};
+
+/// run-guest.sh's `--host` path (console through `xl console`), exercised in dom0.
+pub const XL_CONSOLE: Test = Test {
+    name: "rig_run_guest_xl_console_capture",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &[],
+    run: xl_console,
+};
+
+fn pvgrub2() -> Result<PathBuf, TestError> {
+    let bin = unpack_deb("grub-xen-host")?.join("usr/lib/grub-xen/grub-x86_64-xen.bin");
+    check!(bin.is_file(), "{} is missing", bin.display());
+    Ok(bin)
+}
+
+/// An 8 MiB ext2 image holding /boot/grub/grub.cfg, made by mkfs.ext2 -d.
+fn grub_disk(dir: &Path, cfg: &str) -> Result<PathBuf, TestError> {
+    let tree = dir.join("disk-root/boot/grub");
+    std::fs::create_dir_all(&tree).map_err(|e| RigError::io(tree.display(), e))?;
+    std::fs::write(tree.join("grub.cfg"), cfg).map_err(|e| RigError::io("grub.cfg", e))?;
+    let img = dir.join("disk.img");
+    let f = std::fs::File::create(&img).map_err(|e| RigError::io(img.display(), e))?;
+    f.set_len(8 << 20)
+        .map_err(|e| RigError::io(img.display(), e))?;
+    output_of(
+        Command::new("mkfs.ext2")
+            .args(["-q", "-F", "-d"])
+            .arg(dir.join("disk-root"))
+            .arg(&img),
+    )?;
+    Ok(img)
+}
+
+fn jobs(cx: &mut Ctx) -> Result<(), TestError> {
+    let rig = cx.rig()?;
+    let r = rig.job(
+        "xl list; xenstore-read /local/domain/0/name; exit 3",
+        Duration::from_secs(60),
+    )?;
+    check!(
+        r.rc == 3,
+        "exit status {} instead of 3:\n{}",
+        r.rc,
+        r.output
+    );
+    check!(
+        r.output.matches("Domain-0").count() == 2,
+        "xl list and xenstore-read should both name Domain-0:\n{}",
+        r.output
+    );
+    let start = Instant::now();
+    let r = rig.job("echo started; sleep 120", Duration::from_secs(2))?;
+    check!(
+        r.rc == 124 && r.output.contains("started"),
+        "a job past its timeout should end with 124 and keep its output; got {}:\n{}",
+        r.rc,
+        r.output
+    );
+    check!(
+        start.elapsed() < Duration::from_secs(30),
+        "the timed-out job took {:?}",
+        start.elapsed()
+    );
+    Ok(())
+}
+
+fn disk_vif_during(cx: &mut Ctx) -> Result<(), TestError> {
+    let dir = cx.scratch()?;
+    let marker = "rig smoke: grub.cfg read from xvda";
+    let disk = grub_disk(&dir, &format!("echo \"{marker}\"\nhalt\n"))?;
+    let during = r#"
+set -e
+echo "during: name=$(xenstore-read /local/domain/$RIG_DOMID/name)"
+xenstore-write /local/domain/$RIG_DOMID/data/rig-smoke written-by-dom0
+echo "during: read back $(xenstore-read /local/domain/$RIG_DOMID/data/rig-smoke)"
+echo "during: vif bridge $(xenstore-read /local/domain/0/backend/vif/$RIG_DOMID/0/bridge)"
+"#;
+    let spec = GuestSpec {
+        disks: vec![disk],
+        vif: true,
+        during: Some(during.into()),
+        ..GuestSpec::new(pvgrub2()?)
+    };
+    let run = cx.rig()?.run_guest(&spec)?;
+    let out = run.during_output.clone().unwrap_or_default();
+    check!(
+        run.outcome == Outcome::Shutdown(Reason::Poweroff),
+        "outcome {} (grub's halt is a poweroff); console:\n{}\nxl:\n{}",
+        run.outcome,
+        run.console,
+        run.log
+    );
+    check!(
+        run.console.contains(marker),
+        "the disk's grub.cfg did not run; console:\n{}",
+        run.console
+    );
+    check!(
+        run.during_rc == Some(0),
+        "during script status {:?}:\n{out}",
+        run.during_rc
+    );
+    for want in [
+        format!("during: name={}", run.name),
+        "during: read back written-by-dom0".into(),
+        "during: vif bridge xenbr0".into(),
+    ] {
+        check!(out.contains(&want), "during output lacks {want:?}:\n{out}");
+    }
+    Ok(())
+}
+
+fn reboot(cx: &mut Ctx) -> Result<(), TestError> {
+    let dir = cx.scratch()?;
+    let disk = grub_disk(&dir, "echo \"rig smoke: rebooting\"\nreboot\n")?;
+    let spec = GuestSpec {
+        disks: vec![disk],
+        ..GuestSpec::new(pvgrub2()?)
+    };
+    let run = cx.rig()?.run_guest(&spec)?;
+    check!(
+        run.outcome == Outcome::Shutdown(Reason::Reboot),
+        "outcome {}; console:\n{}\nxl:\n{}",
+        run.outcome,
+        run.console,
+        run.log
+    );
+    check!(
+        run.console.contains("rig smoke: rebooting"),
+        "console:\n{}",
+        run.console
+    );
+    Ok(())
+}
+
+fn timeout(cx: &mut Ctx) -> Result<(), TestError> {
+    // Without a disk PvGrub2 finds no grub.cfg and waits at its prompt forever.
+    let spec = GuestSpec {
+        timeout: Duration::from_secs(15),
+        ..GuestSpec::new(pvgrub2()?)
+    };
+    let rig = cx.rig()?;
+    let run = rig.run_guest(&spec)?;
+    check!(
+        run.outcome == Outcome::Timeout,
+        "outcome {}; console:\n{}",
+        run.outcome,
+        run.console
+    );
+    let list = rig.job("xl list", Duration::from_secs(60))?;
+    check!(
+        !list.output.contains(&run.name),
+        "{} is still there after the timeout:\n{}",
+        run.name,
+        list.output
+    );
+    Ok(())
+}
+
+fn xl_console(cx: &mut Ctx) -> Result<(), TestError> {
+    let dir = cx.scratch()?;
+    let marker = "rig smoke: console through xl console";
+    let disk = grub_disk(&dir, &format!("echo \"{marker}\"\nhalt\n"))?;
+    let rig = cx.rig()?;
+    let files = rig.share().join("files/xl-console");
+    std::fs::create_dir_all(&files).map_err(|e| RigError::io(files.display(), e))?;
+    for (src, name) in [(pvgrub2()?, "pvgrub2.bin"), (disk, "disk.img")] {
+        std::fs::copy(&src, files.join(name)).map_err(|e| RigError::io(src.display(), e))?;
+    }
+    let r = rig.job(
+        "bash /share/bin/run-guest.sh --name xl-console --image /share/files/xl-console/pvgrub2.bin \
+         --disk /share/files/xl-console/disk.img --console /share/files/xl-console/console.log \
+         --timeout 60",
+        Duration::from_secs(150),
+    )?;
+    check!(
+        r.output.contains("rig-guest: outcome=poweroff"),
+        "run-guest.sh:\n{}",
+        r.output
+    );
+    let console = std::fs::read(files.join("console.log")).unwrap_or_default();
+    let console = String::from_utf8_lossy(&console);
+    check!(
+        console.contains(marker),
+        "xl console did not capture the guest's output:\n{console}"
+    );
+    Ok(())
+}
