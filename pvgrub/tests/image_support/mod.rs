@@ -10,6 +10,7 @@ pub mod xen;
 use pvgrub::decompress::Compression;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// The workspace root.
@@ -40,9 +41,10 @@ pub fn vmlinuz_path() -> PathBuf {
     kernel_dir().join("vmlinuz")
 }
 
-/// target/kernel/test/, where the tests keep what they make.
+/// target/kernel/test/KERNEL-VERSION/, where the tests keep what they make from that kernel.
 pub fn cache_dir() -> PathBuf {
-    let dir = kernel_dir().join("test");
+    let version = std::fs::read_to_string(kernel_dir().join("VERSION")).expect("VERSION");
+    let dir = kernel_dir().join("test").join(version.trim());
     std::fs::create_dir_all(&dir).expect("create target/kernel/test");
     dir
 }
@@ -53,8 +55,11 @@ fn make_with(program: &str, args: &[&str], input: &Path, out: &Path) {
     if out.exists() {
         return;
     }
+    // Unique per process and call: two tests may make the same file at once.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
     let mut tmp = out.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
+    tmp.push(format!(".tmp{}-{call}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let status = Command::new(program)
         .args(args)
@@ -155,9 +160,12 @@ pub fn reference_decompress(c: Compression, path: &Path) -> Vec<u8> {
     out.stdout
 }
 
-/// Writes `bytes` to target/kernel/test/`name` and returns the path.
+/// Writes `bytes` to `name` in [`cache_dir`] (atomically) and returns the path.
 pub fn scratch_file(name: &str, bytes: &[u8]) -> PathBuf {
     let path = cache_dir().join(name);
-    std::fs::write(&path, bytes).expect("write scratch file");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).expect("write scratch file");
+    std::fs::rename(&tmp, &path).expect("rename scratch file");
     path
 }

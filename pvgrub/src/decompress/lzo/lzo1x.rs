@@ -50,13 +50,13 @@ impl Decoder<'_, '_> {
         Ok(lo | (self.byte()? << 8))
     }
 
-    /// A length field of the opcode's low bits: if zero, `mask` plus 255 per zero byte
-    /// plus the first non-zero byte that follows.
-    fn length(&mut self, low: usize, mask: usize) -> Result<usize, Error> {
+    /// `base` plus a length field of the opcode's low bits: if those are zero, `mask` plus
+    /// 255 per zero byte plus the first non-zero byte that follows.
+    fn length(&mut self, base: usize, low: usize, mask: usize) -> Result<usize, Error> {
         if low != 0 {
-            return Ok(low);
+            return Ok(base + low);
         }
-        let mut len = mask;
+        let mut len = base + mask;
         loop {
             match self.byte()? {
                 0 => len = len.checked_add(255).ok_or(Error::Corrupt)?,
@@ -110,12 +110,12 @@ impl Decoder<'_, '_> {
                     ((h << 3) + ((op >> 2) & 7) + 1, 3 + ((op >> 5) & 1), op & 3)
                 }
                 32.. => {
-                    let len = 2 + self.length(op & 31, 31)?;
+                    let len = self.length(2, op & 31, 31)?;
                     let d = self.le16()?;
                     ((d >> 2) + 1, len, d & 3)
                 }
                 16.. => {
-                    let len = 2 + self.length(op & 7, 7)?;
+                    let len = self.length(2, op & 7, 7)?;
                     let d = self.le16()?;
                     let dist = 16384 + ((op & 8) << 11) + (d >> 2);
                     if dist == 16384 {
@@ -124,7 +124,7 @@ impl Decoder<'_, '_> {
                     (dist, len, d & 3)
                 }
                 _ if state == 0 => {
-                    let n = 3 + self.length(op & 15, 15)?;
+                    let n = self.length(3, op & 15, 15)?;
                     self.literals(n)?;
                     state = 4;
                     continue;
