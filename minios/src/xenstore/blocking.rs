@@ -4,9 +4,11 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::client::{Tx, Watch, Xenstore};
+use super::client::Xenstore;
 use super::error::XsError;
 use super::ring::Ring;
+use super::tx::Tx;
+use super::watch::Watch;
 use super::wire::Perm;
 use crate::abi::xen::DomId;
 use crate::events::Port;

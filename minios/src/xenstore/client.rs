@@ -15,6 +15,8 @@ use core::task::{Context, Poll};
 
 use super::conn::{Conn, Reply, Stats};
 use super::error::{Errno, XsError};
+use super::tx::Tx;
+use super::watch::Watch;
 use super::wire::{self, Perm, Request};
 use crate::abi::xen::DomId;
 
@@ -28,8 +30,8 @@ pub trait Transport: Send {
     fn notify(&mut self);
 }
 
-struct Inner {
-    conn: Conn,
+pub(super) struct Inner {
+    pub(super) conn: Conn,
     io: Box<dyn Transport>,
 }
 
@@ -38,7 +40,7 @@ pub const MAX_TRANSACTION_ATTEMPTS: u32 = 1000;
 
 /// A xenstore connection.
 pub struct Xenstore {
-    inner: spin::Mutex<Inner>,
+    pub(super) inner: spin::Mutex<Inner>,
     next_token: AtomicU32,
     commits: AtomicU64,
     retries: AtomicU64,
@@ -91,7 +93,7 @@ impl Xenstore {
     }
 
     /// Sends `req` in transaction `tx` and waits for the reply.
-    fn call(&self, tx: u32, req: Request<'_>) -> Call<'_> {
+    pub(super) fn call(&self, tx: u32, req: Request<'_>) -> Call<'_> {
         let mut inner = self.inner.lock();
         let id = inner.conn.submit(tx, &req);
         pump(&mut inner);
@@ -211,7 +213,7 @@ impl Xenstore {
     }
 }
 
-fn pump(inner: &mut Inner) {
+pub(super) fn pump(inner: &mut Inner) {
     let Inner { conn, io } = inner;
     let mut moved = false;
     loop {
@@ -251,7 +253,7 @@ fn itoa(mut n: u32) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-fn text(payload: Vec<u8>) -> Result<String, XsError> {
+pub(super) fn text(payload: Vec<u8>) -> Result<String, XsError> {
     let mut payload = payload;
     if payload.last() == Some(&0) {
         payload.pop();
@@ -260,7 +262,7 @@ fn text(payload: Vec<u8>) -> Result<String, XsError> {
 }
 
 /// A request in flight: resolves to xenstored's reply.
-struct Call<'a> {
+pub(super) struct Call<'a> {
     xs: &'a Xenstore,
     id: Result<u32, XsError>,
 }
@@ -288,138 +290,6 @@ impl Drop for Call<'_> {
     fn drop(&mut self) {
         if let Ok(id) = self.id {
             self.xs.inner.lock().conn.detach(id);
-        }
-    }
-}
-
-/// Operations inside a transaction (or outside, for the handle [`Xenstore`] uses itself).
-pub struct Tx<'a> {
-    xs: &'a Xenstore,
-    id: u32,
-}
-
-impl Tx<'_> {
-    /// The transaction id (0: none).
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    /// Reads the value of `path` as text.
-    pub async fn read(&self, path: &str) -> Result<String, XsError> {
-        text(self.read_bytes(path).await?)
-    }
-
-    /// Reads the value of `path` as bytes.
-    pub async fn read_bytes(&self, path: &str) -> Result<Vec<u8>, XsError> {
-        Ok(self.xs.call(self.id, Request::Read(path)).await?.payload)
-    }
-
-    /// Writes `value` to `path`.
-    pub async fn write(&self, path: &str, value: impl AsRef<[u8]>) -> Result<(), XsError> {
-        let req = Request::Write(path, value.as_ref());
-        self.xs.call(self.id, req).await.map(drop)
-    }
-
-    /// Creates `path` if it does not exist.
-    pub async fn mkdir(&self, path: &str) -> Result<(), XsError> {
-        self.xs.call(self.id, Request::Mkdir(path)).await.map(drop)
-    }
-
-    /// Removes `path` and its subtree.
-    pub async fn rm(&self, path: &str) -> Result<(), XsError> {
-        self.xs.call(self.id, Request::Rm(path)).await.map(drop)
-    }
-
-    /// The names of `path`'s children.
-    pub async fn directory(&self, path: &str) -> Result<Vec<String>, XsError> {
-        let r = self.xs.call(self.id, Request::Directory(path)).await?;
-        Ok(wire::parse_directory(&r.payload)?)
-    }
-
-    /// The permissions of `path`.
-    pub async fn get_perms(&self, path: &str) -> Result<Vec<Perm>, XsError> {
-        let r = self.xs.call(self.id, Request::GetPerms(path)).await?;
-        Ok(wire::parse_perms(&r.payload)?)
-    }
-
-    /// Sets the permissions of `path`.
-    pub async fn set_perms(&self, path: &str, perms: &[Perm]) -> Result<(), XsError> {
-        let req = Request::SetPerms(path, perms);
-        self.xs.call(self.id, req).await.map(drop)
-    }
-
-    /// Commits (`true`) or aborts the transaction. A commit that conflicted with another
-    /// change fails with `EAGAIN`.
-    pub async fn end(self, commit: bool) -> Result<(), XsError> {
-        let req = Request::TransactionEnd(commit);
-        self.xs.call(self.id, req).await.map(drop)
-    }
-}
-
-/// A registered watch. Dropping it unregisters it.
-pub struct Watch<'a> {
-    xs: &'a Xenstore,
-    path: String,
-    token: String,
-    active: bool,
-}
-
-impl Watch<'_> {
-    /// The watched path.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// Waits for the next event and returns the path that changed (the watched path or one
-    /// below it). Events can merge under a flood: re-read what you watch.
-    pub async fn next(&mut self) -> Result<String, XsError> {
-        core::future::poll_fn(|cx| {
-            let mut inner = self.xs.inner.lock();
-            pump(&mut inner);
-            match inner.conn.poll_event(&self.token, cx.waker()) {
-                Poll::Ready(Some(path)) => Poll::Ready(Ok(path)),
-                Poll::Ready(None) => Poll::Ready(Err(XsError::Disconnected)),
-                Poll::Pending => Poll::Pending,
-            }
-        })
-        .await
-    }
-
-    /// The next queued event, if any, without waiting.
-    pub fn try_next(&mut self) -> Option<String> {
-        let mut inner = self.xs.inner.lock();
-        pump(&mut inner);
-        match inner
-            .conn
-            .poll_event(&self.token, core::task::Waker::noop())
-        {
-            Poll::Ready(p) => p,
-            Poll::Pending => None,
-        }
-    }
-
-    /// Unregisters the watch and waits for xenstored to confirm.
-    pub async fn unwatch(mut self) -> Result<(), XsError> {
-        self.active = false;
-        self.xs.inner.lock().conn.remove_watch(&self.token);
-        let req = Request::Unwatch(&self.path, &self.token);
-        self.xs.call(0, req).await.map(drop)
-    }
-}
-
-impl Drop for Watch<'_> {
-    fn drop(&mut self) {
-        if self.active {
-            let mut inner = self.xs.inner.lock();
-            inner.conn.remove_watch(&self.token);
-            // Nobody waits for the reply: detach the request at once.
-            if let Ok(id) = inner
-                .conn
-                .submit(0, &Request::Unwatch(&self.path, &self.token))
-            {
-                inner.conn.detach(id);
-            }
-            pump(&mut inner);
         }
     }
 }

@@ -11,10 +11,14 @@
 pub mod client;
 pub mod conn;
 mod error;
+mod tx;
+mod watch;
 pub mod wire;
 
-pub use client::{Transport, Tx, TxStats, Watch, Xenstore};
+pub use client::{Transport, TxStats, Xenstore};
 pub use error::{Errno, WireError, XsError};
+pub use tx::Tx;
+pub use watch::Watch;
 pub use wire::{Access, Perm};
 
 #[cfg(target_os = "none")]

@@ -1,17 +1,20 @@
 /* xs-incr: dom0's side of xstest's transaction test (tests/images/xstest). Built static by
  * the rig test with gcc against libxen-dev's libxenstore, run in dom0 by its during script.
  *
- * usage: xs-incr KEY PHASE_KEY STOP_VALUE
+ * usage: xs-incr KEY PHASE_KEY STOP_VALUE PAUSE_MS
  *
  * Increments the decimal value of KEY, each time in its own transaction (retried when the
- * commit fails with EAGAIN), as fast as it can, until PHASE_KEY reads STOP_VALUE. Prints
- * `incr: commits=N eagain=M`; exits 0 unless a xenstore call failed otherwise.
+ * commit fails with EAGAIN), pausing PAUSE_MS after each commit, until PHASE_KEY reads
+ * STOP_VALUE. Prints `incr: commits=N eagain=M`; exits 0 unless a xenstore call failed
+ * otherwise. (Without a pause dom0, whose transactions are much faster than a guest's under
+ * TCG, would win every conflict and starve the guest.)
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xenstore.h>
 
 static bool phase_is(struct xs_handle *h, const char *key, const char *want)
@@ -25,11 +28,13 @@ static bool phase_is(struct xs_handle *h, const char *key, const char *want)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s KEY PHASE_KEY STOP_VALUE\n", argv[0]);
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s KEY PHASE_KEY STOP_VALUE PAUSE_MS\n", argv[0]);
         return 2;
     }
     const char *key = argv[1];
+    long pause_ms = strtol(argv[4], NULL, 10);
+    struct timespec pause = { pause_ms / 1000, (pause_ms % 1000) * 1000000 };
     struct xs_handle *h = xs_open(0);
     if (!h) {
         perror("xs_open");
@@ -59,6 +64,7 @@ int main(int argc, char **argv)
         }
         if (xs_transaction_end(h, t, false)) {
             commits++;
+            nanosleep(&pause, NULL);
         } else if (errno == EAGAIN) {
             eagain++;
         } else {

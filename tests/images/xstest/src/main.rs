@@ -84,14 +84,20 @@ async fn run(xs: &'static Xenstore) -> Result<(), XsError> {
         xs.stats().max_in_flight
     );
 
-    // Permissions: make a node owned by us, readable by no one else (dom0 sees all).
+    // Permissions: owned by us, no access for others, but read for dom0 listed explicitly.
     let me: u16 = domid.parse().map_err(|_| XsError::Errno(Errno::EINVAL))?;
     let before = xs.get_perms("data/xstest/hello").await?;
-    let private = [Perm {
-        domid: me,
-        access: Access::None,
-    }];
-    xs.set_perms("data/xstest/hello", &private).await?;
+    let new = [
+        Perm {
+            domid: me,
+            access: Access::None,
+        },
+        Perm {
+            domid: 0,
+            access: Access::Read,
+        },
+    ];
+    xs.set_perms("data/xstest/hello", &new).await?;
     let after = xs.get_perms("data/xstest/hello").await?;
     println!(
         "xstest: perms before={} after={}",
@@ -173,7 +179,14 @@ async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
     let before = xs.tx_stats();
     let start = Instant::now();
     let mut runs = 0u64;
-    for _ in 0..TRANSACTIONS {
+    for i in 1..=TRANSACTIONS {
+        if i % 100 == 0 {
+            println!(
+                "xstest: transactions progress={i} ms={} eagain-retries={}",
+                start.elapsed().as_millis(),
+                xs.tx_stats().eagain_retries - before.eagain_retries
+            );
+        }
         xs.transaction(async |tx| {
             runs += 1;
             let v = tx.read("data/xstest/counter").await?;
@@ -186,7 +199,7 @@ async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
     let after = xs.tx_stats();
     phase(xs, "tx-done").await?;
     println!(
-        "xstest: transactions commits={} eagain-retries={} closure-runs={runs} ms={ms}",
+        "xstest: transactions done commits={} eagain-retries={} closure-runs={runs} ms={ms}",
         after.commits - before.commits,
         after.eagain_retries - before.eagain_retries
     );

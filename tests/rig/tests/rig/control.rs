@@ -37,16 +37,19 @@ if [ "${IDLE_CHECK:-1}" = 1 ]; then
     t0=$(cpu); sleep 10; t1=$(cpu)
     echo "during: idle-cpu t0=$t0 t1=$t1"
 fi
+ms() { echo $((($(date +%s%N) - start) / 1000000)); }
 start=$(date +%s%N)
 xl ACTION "$RIG_DOMID"
-echo "during: xl-rc=$?"
-# The domain is gone from `xl list`, or listed as shut down (s).
-for _ in $(seq 300); do
+echo "during: xl-rc=$? xl-returned-ms=$(ms)"
+# The domain is gone from `xl list`, or listed as shut down (s); note when xsls said why.
+said=''
+for _ in $(seq 600); do
+    [ -z "$said" ] && grep -q 'xsls: exiting' "$c" && said=$(ms)
     state=$(xl list "$RIG_DOMID" 2>/dev/null | awk 'NR == 2 { print $5 }')
     case $state in ''|*s*) break ;; esac
-    sleep 0.05
+    sleep 0.02
 done
-echo "during: stop-ms=$((($(date +%s%N) - start) / 1000000)) state=$state"
+echo "during: stop-ms=$(ms) said-ms=$said state=$state"
 "#;
 
 /// `(depth, name, value)` of each `name = "value"` line, depth = leading spaces.

@@ -34,7 +34,7 @@ xenstore-write "$d/watched" from-dom0
 echo "during: wrote watched"
 wait_phase tx
 start=$(date +%s%N)
-/share/files/xstest/xs-incr "$d/counter" "$d/phase" tx-done
+/share/files/xstest/xs-incr "$d/counter" "$d/phase" tx-done 20
 echo "during: incr-rc=$? incr-ms=$((($(date +%s%N) - start) / 1000000))"
 echo "during: counter=$(xenstore-read "$d/counter")"
 echo "during: list-begin"
@@ -145,15 +145,15 @@ fn xstest(cx: &mut Ctx) -> Result<(), TestError> {
         "EACCES / ENOENT; {both}"
     );
     check!(
-        con.contains("xstest: watch fired path=/local/domain/")
+        con.contains("xstest: watch fired path=data/xstest/watched ")
             && field(con, "xstest: watch fired", "value").as_deref() == Some("from-dom0"),
         "watch; {both}"
     );
 
     // Transactions: ours all committed once, dom0's too: the counter is the sum.
-    let commits = number(con, "xstest: transactions", "commits");
-    let retries = number(con, "xstest: transactions", "eagain-retries").unwrap_or(0);
-    let ms = number(con, "xstest: transactions", "ms").unwrap_or(0);
+    let commits = number(con, "xstest: transactions done", "commits");
+    let retries = number(con, "xstest: transactions done", "eagain-retries").unwrap_or(0);
+    let ms = number(con, "xstest: transactions done", "ms").unwrap_or(0);
     let dom0_commits = number(&dur, "incr:", "commits");
     let dom0_eagain = number(&dur, "incr:", "eagain").unwrap_or(0);
     let counter = number(&dur, "during: counter", "counter");
