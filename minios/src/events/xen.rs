@@ -99,7 +99,9 @@ pub fn alloc_unbound(remote: DomId) -> Result<Port, EventError> {
 }
 
 /// Binds to port `remote_port` that domain `remote` allocated for us; the local port comes
-/// unmasked. `remote_port` may come from an untrusted peer: Xen checks it.
+/// unmasked. `remote_port` may come from an untrusted peer: Xen checks it. Xen marks the new
+/// local port pending (a notification the peer sent before the bind would otherwise be
+/// lost), so the first wait on it completes at once.
 pub fn bind_interdomain(remote: DomId, remote_port: u32) -> Result<Port, EventError> {
     checked(sys::bind_interdomain(remote, remote_port))
 }

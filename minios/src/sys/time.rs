@@ -6,7 +6,8 @@ use core::sync::atomic::{fence, Ordering};
 use super::hypercall::call3;
 use crate::abi::hypercall as nr;
 use crate::abi::vcpu::{
-    VcpuSetSingleshotTimer, VCPUOP_SET_SINGLESHOT_TIMER, VCPUOP_STOP_PERIODIC_TIMER,
+    VcpuRunstateInfo, VcpuSetSingleshotTimer, VCPUOP_GET_RUNSTATE_INFO,
+    VCPUOP_SET_SINGLESHOT_TIMER, VCPUOP_STOP_PERIODIC_TIMER,
 };
 use crate::abi::{SharedInfo, VcpuTimeInfo};
 use crate::time::pvclock::{read_consistent, WallClockInfo};
@@ -105,5 +106,24 @@ pub fn stop_periodic_timer() -> Result<(), i32> {
         Err(rc as i32)
     } else {
         Ok(())
+    }
+}
+
+/// vCPU 0's runstate: nanoseconds spent running, runnable, blocked and offline.
+pub fn runstate() -> Result<VcpuRunstateInfo, i32> {
+    let mut info = VcpuRunstateInfo::default();
+    // SAFETY: `info` is a valid vcpu_runstate_info that Xen fills during the call.
+    let rc = unsafe {
+        call3(
+            nr::VCPU_OP,
+            VCPUOP_GET_RUNSTATE_INFO as usize,
+            0,
+            &raw mut info as usize,
+        )
+    };
+    if rc < 0 {
+        Err(rc as i32)
+    } else {
+        Ok(info)
     }
 }

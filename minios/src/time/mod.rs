@@ -14,7 +14,9 @@ mod xen;
 #[cfg(target_os = "none")]
 pub(crate) use xen::{arm_next, init, wake_expired};
 #[cfg(target_os = "none")]
-pub use xen::{sleep, sleep_until, timeout, timer_virq_count, wall_clock, Elapsed, Sleep, Timeout};
+pub use xen::{
+    cpu_time, sleep, sleep_until, timeout, timer_virq_count, wall_clock, Elapsed, Sleep, Timeout,
+};
 
 pub use core::time::Duration;
 

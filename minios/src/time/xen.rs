@@ -40,6 +40,13 @@ pub fn wall_clock() -> Duration {
     pvclock::wall_clock(&sys::wall_clock_info(), Instant::now().as_nanos())
 }
 
+/// CPU time this vCPU has been running, as Xen accounts it (VCPUOP_get_runstate_info);
+/// `None` if Xen refuses to tell.
+pub fn cpu_time() -> Option<Duration> {
+    let info = sys::runstate().ok()?;
+    Some(Duration::from_nanos(info.time[crate::abi::vcpu::RUNSTATE_RUNNING as usize]))
+}
+
 /// Number of VIRQ_TIMER events since boot.
 pub fn timer_virq_count() -> u64 {
     TIMER_VIRQS.load(Ordering::Relaxed)

@@ -137,14 +137,18 @@ async fn timeouts() {
 /// Sleeps `secs` seconds in one go (dom0 checks that our CPU time does not grow), and
 /// counts what woke the vCPU meanwhile.
 async fn idle(secs: u64) {
-    let (e0, v0) = (events::stats(), time::timer_virq_count());
+    let (e0, v0, c0) = (events::stats(), time::timer_virq_count(), time::cpu_time());
     println!("evtest: idle-start secs={secs}");
     let start = Instant::now();
     time::sleep(Duration::from_secs(secs)).await;
     let took = start.elapsed().as_millis();
-    let (e1, v1) = (events::stats(), time::timer_virq_count());
+    let (e1, v1, c1) = (events::stats(), time::timer_virq_count(), time::cpu_time());
+    let cpu_us = match (c0, c1) {
+        (Some(a), Some(b)) => b.saturating_sub(a).as_micros() as i128,
+        _ => -1,
+    };
     println!(
-        "evtest: idle-end took_ms={took} blocks={} upcalls={} events={} timer_virqs={}",
+        "evtest: idle-end took_ms={took} cpu_us={cpu_us} blocks={} upcalls={} events={} timer_virqs={}",
         e1.blocks - e0.blocks,
         e1.upcalls - e0.upcalls,
         e1.events - e0.events,
