@@ -4,6 +4,7 @@
 //! list it in [`ALL`] with the images it needs and the xenstored flavours it runs under.
 
 mod control;
+mod events;
 mod foundation;
 mod grants;
 mod smoke;
@@ -23,6 +24,7 @@ const ALL: &[Test] = &[
     smoke::REBOOT,
     smoke::TIMEOUT,
     smoke::XL_CONSOLE,
+    events::EVENTS,
     control::XSLS_SHUTDOWN,
     control::XSLS_REBOOT,
     xenstore::XSTEST,
