@@ -180,19 +180,22 @@ fn events(cx: &mut Ctx) -> Result<(), TestError> {
         "median interval {median} us is not within 10 % of 100 ms: {raw}; {both}"
     );
 
-    // Idle: SCHEDOP_block with no periodic tick burns no CPU. Xen's running time for the
-    // vCPU (VCPUOP_get_runstate_info, read by the guest before and after a 10 s sleep) must
-    // stay under 50 ms. `xl list` reads the same accounting from dom0 but was seen to creep
-    // by up to 1.9 s per 6 s under TCG on a loaded host while the guest's own reading grew
-    // by under 1 ms, so it only has to rule out a busy loop (which would show ~6 s).
+    // Idle: SCHEDOP_block with no periodic tick burns no CPU. The exact evidence is the
+    // guest's own count of blocks and upcalls during a 10 s sleep (checked below). Xen's
+    // running time for the vCPU (VCPUOP_get_runstate_info in the guest, `xl list` in dom0)
+    // is only an upper bound under TCG: a wake-up during which the host preempts QEMU is
+    // charged in full (seen: 0.7 ms on a quiet run, 210 ms under load for the same 2 wakes),
+    // so it only has to rule out a busy loop, which would show about the whole interval.
     let cpu_us = field(con, "evtest: idle-end", "cpu_us").and_then(|v| v.parse::<i64>().ok());
-    check!(
-        cpu_us.is_some_and(|us| (0..50_000).contains(&us)),
-        "running time during a 10 s sleep: {cpu_us:?} us; {both}"
-    );
     let cpu = |k: &str| -> Option<f64> { field(&dur, "during: idle-cpu", k)?.parse().ok() };
     let (t0, t1) = (cpu("t0"), cpu("t1"));
-    eprintln!("    idle 10 s: guest runstate {cpu_us:?} us; xl list over 6 s: {t0:?} -> {t1:?} s");
+    eprintln!(
+        "    idle 10 s: guest runstate {cpu_us:?} us running; xl list over 6 s: {t0:?} -> {t1:?} s"
+    );
+    check!(
+        cpu_us.is_some_and(|us| (0..3_000_000).contains(&us)),
+        "running time during a 10 s sleep: {cpu_us:?} us; {both}"
+    );
     check!(
         matches!((t0, t1), (Some(a), Some(b)) if b - a < 3.0),
         "CPU time grew while idle: {t0:?} -> {t1:?}; {both}"
