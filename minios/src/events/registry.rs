@@ -79,13 +79,15 @@ impl Registry {
     }
 
     /// Sets (or with `None` removes) the handler of `port`. A port with a handler delivers
-    /// to the handler only; waiters are for ports without one.
+    /// to the handler only; waiters are for ports without one. If the port already fired,
+    /// the next [`Registry::deliver`] calls the new handler.
     pub fn set_handler(&self, port: Port, handler: Option<Handler>) {
         let mut map = self.handlers.lock();
         match handler {
             Some(h) => map.insert(port, h),
             None => map.remove(&port),
         };
+        self.dirty.store(true, Ordering::SeqCst);
     }
 
     /// A future that completes when `port` fired since the last completed wait (it takes
@@ -248,6 +250,22 @@ mod tests {
         r.record(port(700));
         assert_eq!(r.deliver(), 1, "without a handler the waiter is woken");
         assert_eq!(c.0.load(Ordering::SeqCst), 1);
+    }
+
+    static LATE: AtomicUsize = AtomicUsize::new(0);
+    fn on_late(_: Port) {
+        LATE.fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn handler_set_after_the_event_still_runs() {
+        let r = Registry::new();
+        r.record(port(44));
+        assert_eq!(r.deliver(), 0, "no one to deliver to yet");
+        r.set_handler(port(44), Some(on_late));
+        assert_eq!(r.deliver(), 1);
+        assert_eq!(LATE.load(Ordering::SeqCst), 1);
+        assert!(!r.is_fired(port(44)));
     }
 
     #[test]
