@@ -2,9 +2,10 @@
 //!
 //! [`Rig::boot`] builds the boot set when needed (`scripts/rig/build-bootset.sh`), starts QEMU
 //! and waits for dom0 (retrying a hung boot a bounded number of times). The host and dom0 talk
-//! through a 9p share, `target/rig/run-<pid>/share` (`/share` in dom0): [`Rig::job`] drops a bash
-//! script there and dom0's agent runs it; [`Rig::run_guest`] runs `scripts/rig/run-guest.sh` as
-//! a job, with the guest's console logged to the share by xenconsoled. Dropping the rig (or
+//! through a 9p share, `target/rig/run-<pid>-<n>/share` (`/share` in dom0): [`Rig::job`] drops
+//! a bash script there and dom0's agent runs it; [`Rig::run_guest`] runs
+//! `scripts/rig/run-guest.sh` as a job, with the guest's console logged to the share by
+//! xenconsoled. Dropping the rig (or
 //! [`Rig::shutdown`]) powers QEMU off; QEMU also dies with the process that started it.
 
 mod bootset;
@@ -16,6 +17,7 @@ mod qemu;
 mod tail;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub use bootset::{rig_dir, scripts_dir, BootSet};
@@ -104,13 +106,15 @@ impl Rig {
     pub fn boot(opts: &RigOptions) -> Result<Rig, RigError> {
         let set = BootSet::ensure()?;
         remove_stale_runs();
-        let run_dir = rig_dir().join(format!("run-{}", std::process::id()));
+        static BOOTS: AtomicU32 = AtomicU32::new(1);
+        let boot = BOOTS.fetch_add(1, Ordering::Relaxed);
+        let run_dir = rig_dir().join(format!("run-{}-{boot}", std::process::id()));
         let share = run_dir.join("share");
         let mut last = BootFailure::NotReady(opts.ready_timeout);
         let mut serial_tail = String::new();
         let attempts = opts.boot_attempts.max(1);
         for attempt in 1..=attempts {
-            fresh_share(&run_dir, &share)?;
+            fresh_share(&share)?;
             let serial = run_dir.join("serial.log");
             let mut qemu = Qemu::start(&set, &share, &serial, opts)?;
             match qemu.wait_ready(&share, opts) {
@@ -367,7 +371,7 @@ pub(crate) fn shell_words(words: &[String]) -> String {
 }
 
 /// Recreates the share with run-guest.sh and the hotplug scripts in `bin/`.
-fn fresh_share(run_dir: &Path, share: &Path) -> Result<(), RigError> {
+fn fresh_share(share: &Path) -> Result<(), RigError> {
     if share.exists() {
         std::fs::remove_dir_all(share).map_err(|e| RigError::io(share.display(), e))?;
     }
@@ -375,21 +379,23 @@ fn fresh_share(run_dir: &Path, share: &Path) -> Result<(), RigError> {
         let p = share.join(d);
         std::fs::create_dir_all(&p).map_err(|e| RigError::io(p.display(), e))?;
     }
-    let _ = std::fs::remove_file(run_dir.join("serial.log"));
     for script in ["run-guest.sh", "hotplug/block", "hotplug/vif"] {
         copy_into(&scripts_dir().join(script), &share.join("bin").join(script))?;
     }
     Ok(())
 }
 
-/// Removes `target/rig/run-<pid>` directories of processes that are gone.
+/// Removes `target/rig/run-<pid>-<n>` directories of processes that are gone.
 fn remove_stale_runs() {
     let Ok(entries) = std::fs::read_dir(rig_dir()) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix("run-") else {
+        let Some(pid) = name
+            .strip_prefix("run-")
+            .map(|rest| rest.split('-').next().unwrap_or(rest))
+        else {
             continue;
         };
         if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {

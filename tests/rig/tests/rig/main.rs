@@ -24,6 +24,8 @@ const ALL: &[Test] = &[
     smoke::REBOOT,
     smoke::TIMEOUT,
     smoke::XL_CONSOLE,
+    smoke::XL_CRASH_RETRY,
+    smoke::BOOT_WATCHDOG,
     events::EVENTS,
     control::XSLS_SHUTDOWN,
     control::XSLS_REBOOT,

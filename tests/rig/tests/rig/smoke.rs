@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rig_tests::rig::{GuestSpec, Outcome, Reason, RigError};
-use rig_tests::{check, output_of, unpack_deb, Ctx, Needs, Test, TestError, Xenstored};
+use rig_tests::rig::{BootFailure, GuestSpec, Outcome, Reason, Rig, RigError, RigOptions};
+use rig_tests::{check, image, output_of, unpack_deb, Ctx, Needs, Test, TestError, Xenstored};
 
 /// Jobs: output, exit status, and dom0's timeout.
 pub const JOBS: Test = Test {
@@ -224,6 +224,87 @@ fn xl_console(cx: &mut Ctx) -> Result<(), TestError> {
     check!(
         console.contains(marker),
         "xl console did not capture the guest's output:\n{console}"
+    );
+    Ok(())
+}
+
+/// The boot watchdog: a dom0 that is not ready in time is retried, then reported.
+pub const BOOT_WATCHDOG: Test = Test {
+    name: "rig_boot_watchdog_retries_then_reports",
+    needs: Needs::Host,
+    images: &[],
+    run: boot_watchdog,
+};
+
+/// run-guest.sh retries once when `xl create` itself crashes (seen rarely under TCG).
+pub const XL_CRASH_RETRY: Test = Test {
+    name: "rig_xl_create_crash_is_retried",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &["hello"],
+    run: xl_crash_retry,
+};
+
+fn boot_watchdog(_cx: &mut Ctx) -> Result<(), TestError> {
+    // No dom0 is ready 3 s after QEMU starts (it takes 10 s or more).
+    let opts = RigOptions {
+        boot_attempts: 2,
+        ready_timeout: Duration::from_secs(3),
+        ..RigOptions::default()
+    };
+    match Rig::boot(&opts) {
+        Err(RigError::Boot {
+            attempts: 2,
+            last: BootFailure::NotReady(_),
+            ..
+        }) => Ok(()),
+        Err(e) => Err(TestError::Check(format!("unexpected error: {e}"))),
+        Ok(rig) => Err(TestError::Check(format!(
+            "dom0 ready in {:?}, faster than the watchdog",
+            rig.stats().ready_after
+        ))),
+    }
+}
+
+/// An `xl` in front of the real one: the first `xl create` is killed with SIGSEGV once the
+/// domain exists, as the real crash happened.
+const FAKE_XL: &str = r#"#!/bin/bash
+real=/usr/lib/xen-4.17/bin/xl
+if [[ $1 == create && ! -e /tmp/fake-xl-crashed ]]; then
+    touch /tmp/fake-xl-crashed
+    "$real" "$@" > >(tee /tmp/fake-xl.out) 2>&1 &
+    pid=$!
+    until grep -q 'Waiting for domain' /tmp/fake-xl.out 2>/dev/null; do sleep 0.1; done
+    kill -SEGV "$pid"
+    wait "$pid"
+    exit $?
+fi
+exec "$real" "$@"
+"#;
+
+fn xl_crash_retry(cx: &mut Ctx) -> Result<(), TestError> {
+    let rig = cx.rig()?;
+    let dir = rig.share().join("files/xl-crash");
+    std::fs::create_dir_all(dir.join("bin")).map_err(|e| RigError::io(dir.display(), e))?;
+    std::fs::write(dir.join("bin/xl"), FAKE_XL).map_err(|e| RigError::io("fake xl", e))?;
+    std::fs::copy(image("hello"), dir.join("hello.gz")).map_err(|e| RigError::io("hello", e))?;
+    let r = rig.job(
+        "rm -f /tmp/fake-xl-crashed; chmod +x /share/files/xl-crash/bin/xl\n\
+         PATH=/share/files/xl-crash/bin:$PATH bash /share/bin/run-guest.sh --name xl-crash \
+         --image /share/files/xl-crash/hello.gz --console-dir /share/consoles --timeout 120",
+        Duration::from_secs(300),
+    )?;
+    check!(
+        r.output.contains("rig-guest: xl-retries=1")
+            && r.output.contains("rig-guest: outcome=poweroff"),
+        "expected one retry, then poweroff:\n{}",
+        r.output
+    );
+    let console = std::fs::read(rig.share().join("consoles/guest-xl-crash.log"))
+        .map_err(|e| RigError::io("console", e))?;
+    let console = String::from_utf8_lossy(&console);
+    check!(
+        console.contains("Hello from minios") && console.matches("Hello from minios").count() == 1,
+        "the retried guest's console should hold one greeting:\n{console}"
     );
     Ok(())
 }
