@@ -70,14 +70,18 @@ pub fn run(args: &[String]) -> Result<(), RigError> {
         run?
     };
     println!();
+    let secs = |d: Option<Duration>| {
+        d.map(|d| format!("{:.1} s", d.as_secs_f64()))
+            .unwrap_or_else(|| "-".into())
+    };
     eprintln!(
-        "rig: {} {} after {:.1} s (first console output {}, xl retries {})",
+        "rig: {} {} after {:.1} s (xl create {}, first console output {} after unpause, \
+         xl retries {})",
         run.name,
         run.outcome,
         run.wall.as_secs_f64(),
-        run.first_console
-            .map(|d| format!("{:.1} s after unpause", d.as_secs_f64()))
-            .unwrap_or_else(|| "none".into()),
+        secs(run.create),
+        secs(run.first_console),
         run.xl_retries
     );
     match run.outcome {

@@ -107,8 +107,11 @@ pub struct GuestRun {
     pub during_rc: Option<i32>,
     /// How often `xl create` crashed and was retried.
     pub xl_retries: u32,
-    /// From unpausing the domain to the first console byte.
+    /// From unpausing the domain to the first console byte (polled every 0.1 s; for output
+    /// faster than that, the time to the domain's end).
     pub first_console: Option<Duration>,
+    /// `xl create` until the (paused) domain existed.
+    pub create: Option<Duration>,
     /// run-guest.sh's own output (xl's messages).
     pub log: String,
     /// The disks as the guest left them (the copies it ran on), in [`GuestSpec::disks`] order.
@@ -171,6 +174,7 @@ pub(crate) struct Report {
     pub domid: Option<u32>,
     pub xl_retries: u32,
     pub first_console: Option<Duration>,
+    pub create: Option<Duration>,
     pub during_rc: Option<i32>,
 }
 
@@ -183,6 +187,7 @@ impl Report {
             domid: None,
             xl_retries: 0,
             first_console: None,
+            create: None,
             during_rc: None,
         };
         for line in output.lines() {
@@ -199,6 +204,7 @@ impl Report {
                 "first-console-ms" => {
                     report.first_console = value.parse().ok().map(Duration::from_millis)
                 }
+                "create-ms" => report.create = value.parse().ok().map(Duration::from_millis),
                 "during-rc" => report.during_rc = value.parse().ok(),
                 _ => {}
             }

@@ -104,6 +104,7 @@ pub fn run_guest_host(
         during_rc: report.during_rc,
         xl_retries: report.xl_retries,
         first_console: report.first_console,
+        create: report.create,
         log,
         disks_after: spec.disks.clone(),
         wall: start.elapsed(),

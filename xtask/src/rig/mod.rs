@@ -319,6 +319,7 @@ impl Rig {
             during_rc: report.during_rc,
             xl_retries: report.xl_retries,
             first_console: report.first_console,
+            create: report.create,
             log: job.output,
             disks_after,
             wall: start.elapsed(),
