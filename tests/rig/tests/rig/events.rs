@@ -155,6 +155,11 @@ fn events(cx: &mut Ctx) -> Result<(), TestError> {
             "{prefix}: counts; {both}"
         );
     }
+    // A stalled round (over 1 s) must not be a wake-up the guest missed.
+    check!(
+        number(con, "evtest: peer pings", "pending_while_stalled") == Some(0),
+        "the pong was pending in Xen while the guest slept; {both}"
+    );
     check!(
         number(&dur, "peer: marks", "marks") == Some(11),
         "marks; {both}"
