@@ -25,6 +25,7 @@ const ALL: &[Test] = &[
     smoke::TIMEOUT,
     smoke::XL_CONSOLE,
     smoke::XL_CRASH_RETRY,
+    smoke::XL_CONFIG_PRESERVE,
     smoke::BOOT_WATCHDOG,
     events::EVENTS,
     control::XSLS_SHUTDOWN,

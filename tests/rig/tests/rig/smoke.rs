@@ -308,3 +308,52 @@ fn xl_crash_retry(cx: &mut Ctx) -> Result<(), TestError> {
     );
     Ok(())
 }
+
+/// Lines of `xl_config` reach xl: on_crash="preserve" keeps the crashed domain for the during
+/// script to see, and run-guest.sh destroys it afterwards.
+pub const XL_CONFIG_PRESERVE: Test = Test {
+    name: "rig_xl_config_on_crash_preserve",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &["panic"],
+    run: xl_config_preserve,
+};
+
+fn xl_config_preserve(cx: &mut Ctx) -> Result<(), TestError> {
+    let during = r#"
+for _ in $(seq 600); do
+    state=$(xl list "$RIG_DOMID" 2>/dev/null | awk 'NR == 2 { print $5 }')
+    case $state in *c*) echo "during: preserved, state $state"; exit 0 ;; esac
+    sleep 0.1
+done
+echo "during: the crashed domain was not kept"
+exit 1
+"#;
+    let spec = GuestSpec {
+        xl_config: Some("on_crash = \"preserve\"\n".into()),
+        during: Some(during.into()),
+        ..GuestSpec::new(image("panic"))
+    };
+    let rig = cx.rig()?;
+    let run = rig.run_guest(&spec)?;
+    let out = run.during_output.clone().unwrap_or_default();
+    check!(
+        run.outcome == Outcome::Shutdown(Reason::Crash),
+        "outcome {}; xl:\n{}",
+        run.outcome,
+        run.log
+    );
+    check!(
+        run.during_rc == Some(0) && out.contains("during: preserved"),
+        "the during script did not see the preserved domain ({:?}):\n{out}\nxl:\n{}",
+        run.during_rc,
+        run.log
+    );
+    let list = rig.job("xl list", Duration::from_secs(60))?;
+    check!(
+        !list.output.contains(&run.name),
+        "the preserved {} was not destroyed afterwards:\n{}",
+        run.name,
+        list.output
+    );
+    Ok(())
+}
