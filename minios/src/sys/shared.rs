@@ -25,14 +25,9 @@ impl SharedPage {
     /// `va` must be page aligned and mapped read-write for the rest of the program, and no
     /// Rust reference may point into the page.
     pub(crate) unsafe fn new(va: usize) -> Self {
-        assert!(
-            va.is_multiple_of(PAGE_SIZE) && va != 0,
-            "shared page not aligned"
-        );
-        // SAFETY: va is non-zero (checked above).
-        Self {
-            base: unsafe { NonNull::new_unchecked(va as *mut u8) },
-        }
+        assert!(va.is_multiple_of(PAGE_SIZE), "shared page not aligned");
+        let base = NonNull::new(va as *mut u8).expect("shared page at address 0");
+        Self { base }
     }
 
     /// The page's virtual address.
