@@ -91,7 +91,16 @@ mod xen {
         let mut watch = xenstore::client().watch(NODE).await?;
         loop {
             watch.next().await?;
-            match take_request().await? {
+            let fired = crate::time::Instant::now();
+            let request = take_request().await?;
+            if let Some(r) = request {
+                log::info!(
+                    "control: {} requested (acknowledged {} us after the watch fired)",
+                    r.as_str(),
+                    fired.elapsed().as_micros()
+                );
+            }
+            match request {
                 Some(PowerRequest::Suspend) => {
                     log::warn!("control: suspend is not supported; request refused")
                 }
@@ -119,10 +128,7 @@ mod xen {
     /// domain crashes (it could not be stopped cleanly any more).
     pub async fn serve() -> ! {
         match wait_for_request().await {
-            Ok(r) => {
-                log::info!("control: the toolstack asked for {}", r.as_str());
-                shutdown(r).await
-            }
+            Ok(r) => shutdown(r).await,
             Err(e) => {
                 log::error!("control: watching {NODE} failed: {e}");
                 crate::exit(ShutdownReason::Crash)

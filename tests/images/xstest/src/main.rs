@@ -197,7 +197,19 @@ async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
     }
     let ms = start.elapsed().as_millis();
     let after = xs.tx_stats();
+    // dom0 reads the counter and lists our nodes before we go (our home goes with us).
+    let mut w = xs.watch("data/xstest/phase").await?;
     phase(xs, "tx-done").await?;
+    let checked = time::timeout(Duration::from_secs(120), async {
+        loop {
+            w.next().await?;
+            if xs.read("data/xstest/phase").await? == "checked" {
+                return Ok::<(), XsError>(());
+            }
+        }
+    })
+    .await;
+    println!("xstest: dom0 checked={}", matches!(checked, Ok(Ok(()))));
     println!(
         "xstest: transactions done commits={} eagain-retries={} closure-runs={runs} ms={ms}",
         after.commits - before.commits,

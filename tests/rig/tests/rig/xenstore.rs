@@ -44,6 +44,7 @@ echo "during: perms-begin"
 xenstore-ls -p "$d" | grep '^hello '
 xenstore-ls -p /local/domain/0 | grep '^name '
 echo "during: perms-end"
+xenstore-write "$d/phase" checked
 "#;
 
 /// The value after `key=` on the first line containing `prefix`.
