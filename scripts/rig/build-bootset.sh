@@ -2,10 +2,14 @@
 # Builds the rig's boot set from Debian 12 packages (fetched with `apt-get download`, unpacked
 # with `dpkg -x`; nothing is installed on the host):
 #
-#   target/rig/bootset/xen.elf        Xen 4.17 for QEMU's multiboot loader (gunzipped)
-#   target/rig/bootset/vmlinuz        Debian's 6.1 kernel, run as dom0
-#   target/rig/bootset/dom0.cpio.gz   dom0's initramfs (scripts/rig/dom0-init is its /init)
-#   target/rig/extract/               every package unpacked (host tools such as readnotes)
+#   target/rig/bootset/xen.elf      Xen 4.17 for QEMU's multiboot loader (gunzipped)
+#   target/rig/bootset/vmlinux      Debian's 6.1 kernel, run as dom0: the ELF inside the
+#                                   package's vmlinuz, decompressed here on the host
+#   target/rig/bootset/dom0.cpio    dom0's initramfs (scripts/rig/dom0-init is its /init)
+#   target/rig/extract/             every package unpacked (host tools such as readnotes)
+#
+# Kernel and initramfs are stored uncompressed: under TCG, Xen's xz decompression of the
+# vmlinuz payload took 8-11 s of each boot and the kernel's gunzip of the initramfs 1-4 s.
 #
 # Downloads are cached in target/rig/debs. The boot set is rebuilt only when an input changes:
 # this script, packages.txt, dom0-init (their hash is kept in bootset/inputs.sha256).
@@ -41,12 +45,12 @@ force=0
 [[ ${1:-} == --force ]] && force=1
 want=$(inputs_hash)
 if [[ $force == 0 && -f $out/inputs.sha256 && $(cat "$out/inputs.sha256") == "$want" &&
-      -f $out/xen.elf && -f $out/vmlinuz && -f $out/dom0.cpio.gz ]]; then
+      -f $out/xen.elf && -f $out/vmlinux && -f $out/dom0.cpio ]]; then
     say "up to date ($out)"
     exit 0
 fi
 
-for tool in apt-get apt-cache dpkg gzip cpio readelf sha256sum; do
+for tool in apt-get apt-cache dpkg gzip xz cpio readelf sha256sum flock; do
     command -v "$tool" >/dev/null || die "host tool '$tool' is missing"
 done
 
@@ -233,12 +237,21 @@ cp -L "$extract$interp" "$stage$interp"
 mkdir -p "$out"
 rm -f "$out/inputs.sha256"
 gzip -dc "$xen_gz" >"$out/xen.elf.tmp" && mv "$out/xen.elf.tmp" "$out/xen.elf"
-cp "$kimg" "$out/vmlinuz"
+# The vmlinuz (bzImage) carries the kernel ELF xz-compressed after its setup code.
+off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$kimg" | head -n1 | cut -d: -f1)
+[[ -n $off ]] || die "no xz payload in $kimg"
+tail -c +$((off + 1)) "$kimg" >"$out/vmlinux.xz"
+xz -dc --single-stream "$out/vmlinux.xz" >"$out/vmlinux.tmp"
+rm "$out/vmlinux.xz"
+[[ $(head -c4 "$out/vmlinux.tmp" | od -An -c | tr -d ' ') == 177ELF ]] ||
+    die "the payload of $kimg is not an ELF"
+mv "$out/vmlinux.tmp" "$out/vmlinux"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
-    cpio --quiet -o -H newc --owner=0:0 --reproducible) | gzip -6 >"$out/dom0.cpio.gz.tmp"
-mv "$out/dom0.cpio.gz.tmp" "$out/dom0.cpio.gz"
+    cpio --quiet -o -H newc --owner=0:0 --reproducible) >"$out/dom0.cpio.tmp"
+mv "$out/dom0.cpio.tmp" "$out/dom0.cpio"
+rm -f "$out/vmlinuz" "$out/dom0.cpio.gz"
 printf '%s\n' "${pkgs[@]}" | LC_ALL=C sort >"$out/packages.resolved"
 (cd "$debs" && for p in "${pkgs[@]}"; do ls "${p}"_*.deb; done) | LC_ALL=C sort >"$out/debs.used"
 echo "$kver" >"$out/kernel.version"
 echo "$want" >"$out/inputs.sha256"
-say "built $out (dom0.cpio.gz $(du -h "$out/dom0.cpio.gz" | cut -f1), kernel $kver)"
+say "built $out (dom0.cpio $(du -h "$out/dom0.cpio" | cut -f1), kernel $kver)"

@@ -12,9 +12,9 @@ use crate::build::root;
 pub struct BootSet {
     /// Xen 4.17, gunzipped, for QEMU's multiboot loader.
     pub xen: PathBuf,
-    /// Debian's kernel, run as dom0.
-    pub vmlinuz: PathBuf,
-    /// dom0's initramfs.
+    /// Debian's kernel, run as dom0 (the ELF from its vmlinuz, decompressed on the host).
+    pub kernel: PathBuf,
+    /// dom0's initramfs (an uncompressed cpio archive).
     pub initramfs: PathBuf,
     /// Every package of the boot set, unpacked (merged /usr).
     pub extract: PathBuf,
@@ -38,11 +38,11 @@ impl BootSet {
         let dir = rig_dir();
         let set = BootSet {
             xen: dir.join("bootset/xen.elf"),
-            vmlinuz: dir.join("bootset/vmlinuz"),
-            initramfs: dir.join("bootset/dom0.cpio.gz"),
+            kernel: dir.join("bootset/vmlinux"),
+            initramfs: dir.join("bootset/dom0.cpio"),
             extract: dir.join("extract"),
         };
-        for p in [&set.xen, &set.vmlinuz, &set.initramfs] {
+        for p in [&set.xen, &set.kernel, &set.initramfs] {
             if !p.is_file() {
                 return Err(RigError::Missing(p.clone()));
             }

@@ -55,7 +55,7 @@ impl Qemu {
         let dom0_args = format!("console=hvc0 earlyprintk=xen rig.xenstored={flavour}");
         let initrd = format!(
             "{},{}",
-            module(&set.vmlinuz, &dom0_args)?,
+            module(&set.kernel, &dom0_args)?,
             module(&set.initramfs, "")?
         );
         let virtfs = format!(
