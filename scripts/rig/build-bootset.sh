@@ -118,7 +118,12 @@ for p in "${pkgs[@]}"; do
 done
 if ((${#missing[@]})); then
     say "apt-get download ${missing[*]}"
-    (cd "$debs" && apt-get "${apt_opts[@]}" download -q "${missing[@]}" >&2)
+    if ! (cd "$debs" && apt-get "${apt_opts[@]}" download -q "${missing[@]}" >&2); then
+        # Stale lists name versions the archive no longer has: refresh them once.
+        [[ $EUID == 0 ]] || die "apt-get download failed"
+        apt-get update -qq
+        (cd "$debs" && apt-get "${apt_opts[@]}" download -q "${missing[@]}" >&2)
+    fi
 fi
 
 # --- unpack ------------------------------------------------------------------------------
@@ -249,7 +254,6 @@ mv "$out/vmlinux.tmp" "$out/vmlinux"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
     cpio --quiet -o -H newc --owner=0:0 --reproducible) >"$out/dom0.cpio.tmp"
 mv "$out/dom0.cpio.tmp" "$out/dom0.cpio"
-rm -f "$out/vmlinuz" "$out/dom0.cpio.gz"
 printf '%s\n' "${pkgs[@]}" | LC_ALL=C sort >"$out/packages.resolved"
 (cd "$debs" && for p in "${pkgs[@]}"; do ls "${p}"_*.deb; done) | LC_ALL=C sort >"$out/debs.used"
 echo "$kver" >"$out/kernel.version"
