@@ -17,6 +17,7 @@ minios::main!(async main);
 
 const DIR_ENTRIES: usize = 40;
 const TRANSACTIONS: u32 = 1000;
+const UNCONTENDED: u32 = 200;
 
 async fn main() {
     let xs = xenstore::client();
@@ -170,8 +171,31 @@ async fn watch_phase(xs: &Xenstore) -> Result<(), XsError> {
     }
 }
 
-/// TRANSACTIONS increments of `data/xstest/counter`, while dom0 increments it too.
+/// One transaction incrementing `data/xstest/counter`; counts the closure's runs.
+async fn increment(xs: &Xenstore, runs: &mut u64) -> Result<(), XsError> {
+    xs.transaction(async |tx| {
+        *runs += 1;
+        let v = tx.read("data/xstest/counter").await?;
+        let n: u64 = v.parse().map_err(|_| XsError::Errno(Errno::EINVAL))?;
+        tx.write("data/xstest/counter", format!("{}", n + 1)).await
+    })
+    .await
+}
+
+/// TRANSACTIONS increments of `data/xstest/counter`, while dom0 increments it too. First a
+/// few alone, for the uncontended rate; the counter then restarts at 0.
 async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
+    xs.write("data/xstest/counter", "0").await?;
+    let start = Instant::now();
+    let mut runs = 0u64;
+    for _ in 0..UNCONTENDED {
+        increment(xs, &mut runs).await?;
+    }
+    println!(
+        "xstest: transactions alone n={UNCONTENDED} runs={runs} ms={} counter={}",
+        start.elapsed().as_millis(),
+        xs.read("data/xstest/counter").await?
+    );
     xs.write("data/xstest/counter", "0").await?;
     phase(xs, "tx").await?;
     // Give dom0's incrementer a moment to start hammering the key.
@@ -187,13 +211,7 @@ async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
                 xs.tx_stats().eagain_retries - before.eagain_retries
             );
         }
-        xs.transaction(async |tx| {
-            runs += 1;
-            let v = tx.read("data/xstest/counter").await?;
-            let n: u64 = v.parse().map_err(|_| XsError::Errno(Errno::EINVAL))?;
-            tx.write("data/xstest/counter", format!("{}", n + 1)).await
-        })
-        .await?;
+        increment(xs, &mut runs).await?;
     }
     let ms = start.elapsed().as_millis();
     let after = xs.tx_stats();

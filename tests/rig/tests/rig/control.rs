@@ -98,19 +98,23 @@ fn run_xsls(cx: &mut Ctx, action: &str, idle: bool) -> Result<(String, String), 
     };
     let said = format!("xsls: exiting: the toolstack asked for {request}");
     check!(con.contains(&said), "no `{said}` on the console:\n{con}");
-    let stop = dur
-        .lines()
-        .find_map(|l| l.strip_prefix("during: stop-ms="))
-        .and_then(|r| r.split(' ').next()?.parse::<u64>().ok());
+    Ok((con, dur))
+}
+
+/// `xl ACTION -w` returned (the domain had stopped) within 5 s of the request.
+fn check_stop_time(action: &str, dur: &str) -> Result<(), TestError> {
+    let ms = |key: &str| -> Option<u64> {
+        dur.lines()
+            .find_map(|l| Some(l.split_once(key)?.1))
+            .and_then(|r| r.split(' ').next()?.parse().ok())
+    };
+    let (stop, said) = (ms("stop-ms="), ms("said-ms="));
+    eprintln!("    xl {action} -w: returned after {stop:?} ms; xsls said why after {said:?} ms");
     check!(
         stop.is_some_and(|ms| ms < 5000),
         "xl {action} took {stop:?} ms (limit 5000);\nduring:\n{dur}"
     );
-    eprintln!(
-        "    xl {action}: domain stopped {} ms after the request",
-        stop.unwrap_or(0)
-    );
-    Ok((con, dur))
+    Ok(())
 }
 
 fn xsls_shutdown(cx: &mut Ctx) -> Result<(), TestError> {
@@ -139,9 +143,10 @@ fn xsls_shutdown(cx: &mut Ctx) -> Result<(), TestError> {
         "CPU time while idle grew: {idle:?};\nduring:\n{dur}"
     );
     eprintln!("    idle 10 s: CPU time {t0:?} -> {t1:?} s");
-    Ok(())
+    check_stop_time("shutdown", &dur)
 }
 
 fn xsls_reboot(cx: &mut Ctx) -> Result<(), TestError> {
-    run_xsls(cx, "reboot", false).map(drop)
+    let (_, dur) = run_xsls(cx, "reboot", false)?;
+    check_stop_time("reboot", &dur)
 }

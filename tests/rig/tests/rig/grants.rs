@@ -11,7 +11,7 @@ use rig_tests::{check, image, Ctx, Needs, Test, TestError, Xenstored};
 /// Self grants, copy, read-only, churn, and blkback's ring.
 pub const GNTTEST: Test = Test {
     name: "grant_tables_self_maps_copy_and_blkback_ring",
-    needs: Needs::Rig(&[Xenstored::C]),
+    needs: Needs::Rig(&[Xenstored::C, Xenstored::Ocaml]),
     images: &["gnttest"],
     run: gnttest,
 };

@@ -130,13 +130,13 @@ fn xstest(cx: &mut Ctx) -> Result<(), TestError> {
         number(con, "xstest: concurrent", "reads") == Some(40) && in_flight > 1,
         "concurrent reads; {both}"
     );
-    // Perms: we made hello private (n<us>); dom0 sees the same; dom0's name is n0.
+    // Perms: we set hello to n<us>,r0; dom0 sees the same; dom0's own name is n0 (private).
     let perms = between(&dur, "during: perms-begin", "during: perms-end");
     check!(
-        field(con, "xstest: perms", "after").as_deref() == Some(&format!("n{domid}"))
+        field(con, "xstest: perms", "after").as_deref() == Some(&format!("n{domid},r0"))
             && perms
                 .first()
-                .is_some_and(|l| l.ends_with(&format!("(n{domid})")))
+                .is_some_and(|l| l.ends_with(&format!("(n{domid},r0)")))
             && perms.get(1).is_some_and(|l| l.ends_with("(n0)")),
         "perms; {both}"
     );
@@ -164,6 +164,16 @@ fn xstest(cx: &mut Ctx) -> Result<(), TestError> {
             && dom0_commits.is_some_and(|d| d > 0)
             && counter == dom0_commits.map(|d| d + 1000),
         "counter {counter:?} != 1000 + dom0's {dom0_commits:?} (ours {commits:?}); {both}"
+    );
+    let alone_ms = number(con, "xstest: transactions alone", "ms").unwrap_or(0);
+    check!(
+        field(con, "xstest: transactions alone", "runs").as_deref() == Some("200")
+            && field(con, "xstest: transactions alone", "counter").as_deref() == Some("200"),
+        "200 uncontended transactions; {both}"
+    );
+    eprintln!(
+        "    {flavour:?} xenstored: 200 transactions alone in {alone_ms} ms ({:.0}/s)",
+        200.0 * 1000.0 / alone_ms.max(1) as f64
     );
     eprintln!(
         "    {flavour:?} xenstored: 1000 transactions in {ms} ms ({:.0}/s), {retries} EAGAIN \
