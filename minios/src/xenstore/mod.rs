@@ -5,7 +5,7 @@
 //!   `req_id`, watch events queued by token (pure; host-tested, fuzzed).
 //! - [`Xenstore`]: the asynchronous client (read, write, mkdir, rm, directory, perms,
 //!   watches, transactions with retry on `EAGAIN`).
-//! - On Xen: [`client`] is the domain's connection, and the functions of this module are a
+//! - On Xen: [`client()`] is the domain's connection, and the functions of this module are a
 //!   blocking facade over it for simple programs (`minios::xenstore::read("domid")`).
 
 pub mod client;
