@@ -1,6 +1,7 @@
 //! gnttest: grant tables on real Xen. Grants to ourselves (map, copy, end refused while
 //! mapped), ref reuse past the table size, and a xenbus handshake with dom0's blkback on a
-//! granted ring page (blkback maps it: ending the grant is refused until it closed).
+//! granted ring page (blkback maps it: ending the grant is refused until it closed). The
+//! vbd is closed by control when the toolstack shuts us down (`xl shutdown`).
 #![no_std]
 #![no_main]
 
@@ -9,13 +10,13 @@ extern crate alloc;
 use alloc::format;
 use minios::abi::ring::SringHeader;
 use minios::abi::xen::DomId;
-use minios::events;
 use minios::grant::{
     self, copy_from_grant, copy_to_grant, map_foreign, Grant, GrantError, GrantedPage,
 };
 use minios::println;
 use minios::xenbus::Frontend;
 use minios::xenstore::{self, XsError};
+use minios::{control, events};
 
 minios::main!(async main);
 
@@ -36,9 +37,17 @@ async fn main() {
         println!("gnttest: FAILED churn: {e:?}");
         return;
     }
-    match blkback().await {
-        Ok(()) => println!("gnttest: done"),
-        Err(e) => println!("gnttest: FAILED blkback: {e}"),
+    if let Err(e) = blkback().await {
+        println!("gnttest: FAILED blkback: {e}");
+        return;
+    }
+    println!("gnttest: done; waiting for the toolstack");
+    match control::wait_for_request().await {
+        Ok(r) => {
+            println!("gnttest: exiting: the toolstack asked for {}", r.as_str());
+            control::shutdown(r).await
+        }
+        Err(e) => println!("gnttest: FAILED control: {e}"),
     }
 }
 
@@ -163,13 +172,16 @@ async fn blkback() -> Result<(), XsError> {
             ring
         }
     };
-    if let Err(e) = fe.close().await {
-        println!("gnttest: close {e:?}");
-    }
-    println!(
-        "gnttest: ring end-after-close={:?}",
-        ring.end().map_err(|(_, e)| e)
-    );
-    drop(port);
+    // The device is closed by control when the toolstack shuts us down.
+    control::on_shutdown("vbd", async move {
+        if let Err(e) = fe.close().await {
+            println!("gnttest: close {e:?}");
+        }
+        println!(
+            "gnttest: ring end-after-close={:?}",
+            ring.end().map_err(|(_, e)| e)
+        );
+        drop(port);
+    });
     Ok(())
 }

@@ -171,6 +171,23 @@ async fn watch_phase(xs: &Xenstore) -> Result<(), XsError> {
     }
 }
 
+/// The slowest transaction, and how many took 250 ms or more.
+#[derive(Default)]
+struct Slow {
+    max_ms: u128,
+    count: u32,
+}
+
+impl Slow {
+    fn record(&mut self, since: Instant) {
+        let ms = since.elapsed().as_millis();
+        self.max_ms = self.max_ms.max(ms);
+        if ms >= 250 {
+            self.count += 1;
+        }
+    }
+}
+
 /// One transaction incrementing `data/xstest/counter`; counts the closure's runs.
 async fn increment(xs: &Xenstore, runs: &mut u64) -> Result<(), XsError> {
     xs.transaction(async |tx| {
@@ -188,13 +205,18 @@ async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
     xs.write("data/xstest/counter", "0").await?;
     let start = Instant::now();
     let mut runs = 0u64;
+    let mut slow = Slow::default();
     for _ in 0..UNCONTENDED {
+        let t = Instant::now();
         increment(xs, &mut runs).await?;
+        slow.record(t);
     }
     println!(
-        "xstest: transactions alone n={UNCONTENDED} runs={runs} ms={} counter={}",
+        "xstest: transactions alone n={UNCONTENDED} runs={runs} ms={} counter={} max-tx-ms={} slow-tx={}",
         start.elapsed().as_millis(),
-        xs.read("data/xstest/counter").await?
+        xs.read("data/xstest/counter").await?,
+        slow.max_ms,
+        slow.count
     );
     xs.write("data/xstest/counter", "0").await?;
     phase(xs, "tx").await?;
@@ -203,6 +225,7 @@ async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
     let before = xs.tx_stats();
     let start = Instant::now();
     let mut runs = 0u64;
+    let mut slow = Slow::default();
     for i in 1..=TRANSACTIONS {
         if i % 100 == 0 {
             println!(
@@ -211,7 +234,9 @@ async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
                 xs.tx_stats().eagain_retries - before.eagain_retries
             );
         }
+        let t = Instant::now();
         increment(xs, &mut runs).await?;
+        slow.record(t);
     }
     let ms = start.elapsed().as_millis();
     let after = xs.tx_stats();
@@ -229,9 +254,11 @@ async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
     .await;
     println!("xstest: dom0 checked={}", matches!(checked, Ok(Ok(()))));
     println!(
-        "xstest: transactions done commits={} eagain-retries={} closure-runs={runs} ms={ms}",
+        "xstest: transactions done commits={} eagain-retries={} closure-runs={runs} ms={ms} max-tx-ms={} slow-tx={}",
         after.commits - before.commits,
-        after.eagain_retries - before.eagain_retries
+        after.eagain_retries - before.eagain_retries,
+        slow.max_ms,
+        slow.count
     );
     Ok(())
 }

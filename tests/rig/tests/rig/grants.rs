@@ -1,7 +1,7 @@
 //! Issue 3 (second half), grant tables: the gnttest image (tests/images/gnttest) grants,
 //! maps and copies pages of its own, reuses refs past the table size, and connects to dom0's
 //! blkback through the xenbus handshake with a granted ring (ending that grant is refused
-//! while blkback maps it).
+//! while blkback maps it). `xl shutdown` then makes control close the vbd before poweroff.
 
 use std::time::Duration;
 
@@ -16,6 +16,17 @@ pub const GNTTEST: Test = Test {
     run: gnttest,
 };
 
+/// dom0's side: once the guest waits, check blkback's state, then `xl shutdown -w`.
+const DURING: &str = r#"
+set -u
+c=$RIG_CONSOLE
+for _ in $(seq 1200); do grep -q 'gnttest: done' "$c" 2>/dev/null && break; sleep 0.1; done
+be=$(xenstore-read "/local/domain/$RIG_DOMID/device/vbd/51712/backend")
+echo "during: backend-state=$(xenstore-read "$be/state")"
+xl shutdown -w "$RIG_DOMID"
+echo "during: xl-rc=$?"
+"#;
+
 fn gnttest(cx: &mut Ctx) -> Result<(), TestError> {
     let dir = cx.scratch()?;
     // A blank 1 MiB disk: blkback reports 2048 sectors of 512 bytes.
@@ -25,14 +36,20 @@ fn gnttest(cx: &mut Ctx) -> Result<(), TestError> {
         .map_err(|e| RigError::io(disk.display(), e))?;
     let spec = GuestSpec {
         disks: vec![disk],
+        during: Some(DURING.into()),
         timeout: Duration::from_secs(240),
         ..GuestSpec::new(image("gnttest"))
     };
     let run = cx.rig()?.run_guest(&spec)?;
     let con = &run.console;
+    let dur = run.during_output.clone().unwrap_or_default();
     for line in con.lines().filter(|l| l.contains("gnttest:")) {
         eprintln!("    {line}");
     }
+    check!(
+        dur.contains("during: backend-state=4") && dur.contains("during: xl-rc=0"),
+        "blkback not connected when dom0 looked, or xl shutdown failed:\n{dur}"
+    );
     let has = |s: &str| con.contains(s);
     check!(
         run.outcome == Outcome::Shutdown(Reason::Poweroff) && has("gnttest: done"),
@@ -59,6 +76,8 @@ fn gnttest(cx: &mut Ctx) -> Result<(), TestError> {
         "gnttest: blkback connected backend=/local/domain/0/backend/vbd/",
         "sectors=2048",
         "gnttest: ring end-while-connected=InUse",
+        "gnttest: exiting: the toolstack asked for poweroff",
+        "control: closing vbd",
         "gnttest: ring end-after-close=Ok(())",
     ];
     for c in checks {
