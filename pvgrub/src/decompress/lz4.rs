@@ -26,9 +26,11 @@ pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
             continue;
         }
         let block = cur.take(usize::try_from(size).map_err(|_| Error::Truncated)?)?;
+        // An lz4 block expands at most 255-fold: zero-fill no more room than that can use.
+        let most = CHUNK_OUT.min(block.len().saturating_mul(256).saturating_add(64));
         let start = sink.len();
-        let room = sink.grow(CHUNK_OUT)?;
-        let capped = room.len() < CHUNK_OUT;
+        let room = sink.grow(most)?;
+        let capped = room.len() < most;
         match lz4_flex::block::decompress_into(block, room) {
             Ok(n) => sink.settle(start, n),
             Err(DecompressError::OutputTooSmall { .. }) if capped => {

@@ -107,13 +107,17 @@ impl Sink {
         input: &[u8],
         mut step: impl FnMut(&[u8], &mut [u8]) -> Result<(usize, usize, bool), Error>,
     ) -> Result<usize, Error> {
-        const CHUNK: usize = 1 << 20;
+        // Room handed to the decoder: small at first (a stream may be tiny, and each call
+        // zero-fills it), doubling up to 1 MiB.
+        const MAX_CHUNK: usize = 1 << 20;
+        let mut chunk = 16 << 10;
         let mut pos = 0;
         let mut probe = [0u8; 1];
         loop {
             let rest = input.get(pos..).unwrap_or_default();
             let start = self.len();
-            let tail = self.grow(CHUNK)?;
+            let tail = self.grow(chunk)?;
+            chunk = (chunk * 2).min(MAX_CHUNK);
             let at_cap = tail.is_empty();
             // At the cap, a one-byte probe tells a stream that ends from one that goes on.
             let out = if at_cap { &mut probe[..] } else { tail };

@@ -145,8 +145,8 @@ impl<'a> Elf<'a> {
             if ph.p_type(LE) != PT_NOTE || ph.p_offset(LE) == 0 {
                 continue;
             }
-            let iter = ph.notes(LE, self.data).map_err(|_| ImageError::BadElf)?;
-            found += read_notes(iter, &mut notes, &mut seen)?;
+            let area = ph.data(LE, self.data).map_err(|_| ImageError::BadElf)?;
+            found += read_notes(area, &mut notes, &mut seen)?;
         }
         if found == 0 {
             notes.source = NoteSource::Sections;
@@ -154,8 +154,8 @@ impl<'a> Elf<'a> {
                 if sh.sh_type(LE) != SHT_NOTE {
                     continue;
                 }
-                let iter = sh.notes(LE, self.data).map_err(|_| ImageError::BadElf)?;
-                found += read_notes(iter, &mut notes, &mut seen)?;
+                let area = section_bytes(sh, self.data)?;
+                found += read_notes(area, &mut notes, &mut seen)?;
             }
         }
         if found > 0 {
@@ -175,15 +175,11 @@ fn section_bytes<'a>(
     sh.data(LE, data).map_err(|_| ImageError::BadElf)
 }
 
-/// Adds the Xen notes of one note area; returns how many there were.
-fn read_notes(
-    iter: Option<NoteIterator<'_, FileHeader64<LittleEndian>>>,
-    notes: &mut XenNotes,
-    seen: &mut usize,
-) -> Result<usize, ImageError> {
-    let Some(mut iter) = iter else {
-        return Ok(0);
-    };
+/// Adds the Xen notes of one note area; returns how many there were. Notes are read with
+/// 4-byte alignment whatever the area's `p_align` says, as Xen reads them.
+fn read_notes(area: &[u8], notes: &mut XenNotes, seen: &mut usize) -> Result<usize, ImageError> {
+    let mut iter = NoteIterator::<FileHeader64<LittleEndian>>::new(LE, 4, area)
+        .map_err(|_| ImageError::BadElf)?;
     let mut found = 0;
     while let Some(note) = iter.next().map_err(|_| ImageError::BadElf)? {
         *seen += 1;
