@@ -111,6 +111,16 @@ async fn run(xs: &'static Xenstore) -> Result<(), XsError> {
     println!("xstest: other-domain read={}", outcome(&denied));
     let missing = xs.read("data/xstest/no-such-node").await;
     println!("xstest: missing read={}", outcome(&missing));
+    // Requests xenstored itself refuses (XS_ERROR): a path with characters it does not
+    // allow, and a value over its per-node quota.
+    let bad = xs.read("data/xstest/bad path!").await;
+    println!("xstest: malformed read={}", outcome(&bad));
+    let huge: Vec<u8> = alloc::vec![b'x'; 4000];
+    let big = xs
+        .write("data/xstest/huge", &huge)
+        .await
+        .map(|()| String::new());
+    println!("xstest: oversized write={}", outcome(&big));
 
     watch_phase(xs).await?;
     transactions(xs).await

@@ -142,8 +142,16 @@ fn xstest(cx: &mut Ctx) -> Result<(), TestError> {
     );
     check!(
         con.contains("xstest: other-domain read=EACCES")
-            && con.contains("xstest: missing read=ENOENT"),
+            && con.contains("xstest: missing read=ENOENT")
+            && con.contains("xstest: malformed read=EINVAL"),
         "EACCES / ENOENT; {both}"
+    );
+    // A value over xenstored's quota is refused with an errno (which one is the daemon's
+    // choice), never taken or misread.
+    let oversized = field(con, "xstest: oversized", "write").unwrap_or_default();
+    check!(
+        ["E2BIG", "ENOSPC", "EINVAL"].contains(&oversized.as_str()),
+        "oversized write gave {oversized:?}; {both}"
     );
     check!(
         con.contains("xstest: watch fired path=data/xstest/watched ")
