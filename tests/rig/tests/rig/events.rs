@@ -165,7 +165,10 @@ fn events(cx: &mut Ctx) -> Result<(), TestError> {
         "marks; {both}"
     );
 
-    // sleep(100 ms) as dom0's clock sees it: the median interval within 10 %.
+    // sleep(100 ms) as dom0's clock sees it, loosely (as the issue asks): the guest checks
+    // itself that no sleep ends early; here the median interval must be 90-150 ms. On a quiet
+    // host it is ~103 ms; with the host's 2 cores shared by other QEMUs it was seen at 146 ms,
+    // because the QEMU running Xen is preempted (the guest's own clock shows the same delay).
     let raw = dur
         .lines()
         .find_map(|l| l.strip_prefix("peer: intervals_us="))
@@ -181,8 +184,8 @@ fn events(cx: &mut Ctx) -> Result<(), TestError> {
         intervals[intervals.len() - 1]
     );
     check!(
-        (90_000..=110_000).contains(&median),
-        "median interval {median} us is not within 10 % of 100 ms: {raw}; {both}"
+        (90_000..=150_000).contains(&median),
+        "median interval {median} us is not within 90-150 ms: {raw}; {both}"
     );
 
     // Idle: SCHEDOP_block with no periodic tick burns no CPU. The exact evidence is the
