@@ -122,7 +122,7 @@ cfg=$work/guest.cfg
 # --- one attempt: create paused, start the console capture and the during script, unpause,
 # wait for the end or the deadline. Sets: xl_rc, xl_out, domid, timed_out, first_ms.
 attempt() {
-    xl_out=$work/xl.out
+    xl_out=$work/xl-$retries.out # a fresh file: a retry must not read the last attempt's
     domid='' timed_out=0 first_ms='' create_ms='' unpause_ms='' run_ms=''
     rm -f "$console"
     local t_create xl_pid t0 deadline con_pid='' line
@@ -131,6 +131,14 @@ attempt() {
     xl create -F -p "$cfg" >"$xl_out" 2>&1 &
     xl_pid=$!
     while alive "$xl_pid" && ! file_has "$xl_out" 'Waiting for domain'; do
+        clock
+        if ((now > t_create + timeout * 1000)); then
+            # xl hangs before the domain exists: stop it and whatever it built.
+            timed_out=1
+            kill "$xl_pid" 2>/dev/null
+            xl destroy "$name" 2>/dev/null
+            break
+        fi
         nap 0.05
     done
     clock

@@ -271,9 +271,10 @@ const FAKE_XL: &str = r#"#!/bin/bash
 real=/usr/lib/xen-4.17/bin/xl
 if [[ $1 == create && ! -e /tmp/fake-xl-crashed ]]; then
     touch /tmp/fake-xl-crashed
-    "$real" "$@" > >(tee /tmp/fake-xl.out) 2>&1 &
+    out=$(mktemp)
+    "$real" "$@" > >(tee "$out") 2>&1 &
     pid=$!
-    until grep -q 'Waiting for domain' /tmp/fake-xl.out 2>/dev/null; do sleep 0.1; done
+    for _ in $(seq 1200); do grep -q 'Waiting for domain' "$out" && break; sleep 0.1; done
     kill -SEGV "$pid"
     wait "$pid"
     exit $?
