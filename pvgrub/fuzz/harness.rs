@@ -10,6 +10,15 @@ pub const TARGETS: &[&str] = &[
     "ext4",
     "fat",
     "iso9660",
+    "elf",
+    "bzimage",
+    "gzip",
+    "bzip2",
+    "lzma",
+    "xz",
+    "lzo",
+    "lz4",
+    "zstd",
 ];
 
 /// Runs the target `name` on `data`. Parsers must return errors, never panic or hang.
@@ -21,6 +30,14 @@ pub fn run(name: &str, data: &[u8]) {
         "ext4" => filesystem(pvgrub::fs::Ext4Fs::open(disk(data))),
         "fat" => filesystem(pvgrub::fs::FatFs::open(disk(data))),
         "iso9660" => filesystem(pvgrub::fs::IsoFs::open(disk(data))),
+        "elf" | "bzimage" => kernel_image(data),
+        "gzip" => decompress(pvgrub::decompress::Compression::Gzip, data),
+        "bzip2" => decompress(pvgrub::decompress::Compression::Bzip2, data),
+        "lzma" => decompress(pvgrub::decompress::Compression::Lzma, data),
+        "xz" => decompress(pvgrub::decompress::Compression::Xz, data),
+        "lzo" => decompress(pvgrub::decompress::Compression::Lzo, data),
+        "lz4" => decompress(pvgrub::decompress::Compression::Lz4, data),
+        "zstd" => decompress(pvgrub::decompress::Compression::Zstd, data),
         _ => panic!("unknown fuzz target {name}"),
     }
 }
@@ -121,5 +138,40 @@ fn read_checked<F: pvgrub::fs::FileSystem>(fs: &mut F, path: &str, cap: usize) {
         if let Ok(meta) = fs.metadata(path) {
             assert_eq!(meta.len, bytes.len() as u64, "{path}");
         }
+    }
+}
+
+/// Small bounds for the kernel-image and decompressor targets: every input stays fast.
+const IMAGE_LIMITS: pvgrub::image::Limits = pvgrub::image::Limits {
+    decompress: pvgrub::decompress::Limits {
+        max_output: 4 << 20,
+        max_window: 4 << 20,
+    },
+    max_span: 64 << 20,
+};
+
+/// elf, bzimage: load a kernel file (ELF, bzImage or compressed ELF; the seed corpora differ)
+/// and check what a loaded image promises: segments inside the ELF, entry inside the kernel.
+fn kernel_image(data: &[u8]) {
+    let Ok(k) = pvgrub::image::load(data, &IMAGE_LIMITS) else {
+        return;
+    };
+    for seg in &k.segments {
+        assert_eq!(k.segment_bytes(seg).len() as u64, seg.filesz);
+        assert!(seg.filesz <= seg.memsz);
+    }
+    let p = k.params;
+    assert!(p.virt_kstart <= p.virt_entry && p.virt_entry <= p.virt_kend);
+    assert!(p.paddr_end - p.paddr_start <= IMAGE_LIMITS.max_span);
+    if let Some(setup) = k.setup {
+        let _ = setup.version_string(data);
+    }
+}
+
+/// gzip ... zstd: decode one stream within small limits; output never exceeds the cap.
+fn decompress(format: pvgrub::decompress::Compression, data: &[u8]) {
+    let limits = IMAGE_LIMITS.decompress;
+    if let Ok(out) = pvgrub::decompress::decompress(format, data, &limits) {
+        assert!(out.len() <= limits.max_output);
     }
 }
