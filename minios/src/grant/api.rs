@@ -44,11 +44,15 @@ pub struct Grant {
 }
 
 impl Grant {
-    /// Grants `domid` access to our pseudo-physical frame `pfn`, read-only or read-write.
-    /// The caller keeps the frame alive until the grant has ended.
-    pub fn new(domid: DomId, pfn: usize, readonly: bool) -> Result<Self, GrantError> {
-        let frame =
-            u32::try_from(crate::sys::mm::pfn_to_mfn(pfn)).map_err(|_| GrantError::FrameTooHigh)?;
+    /// Grants `domid` access to `page`, read-only or read-write. The caller keeps the page
+    /// alive until the grant has ended (see [`GrantedPage`], which pairs them).
+    ///
+    /// Only frame-pool pages can be granted: minios touches them only through volatile or
+    /// atomic accesses, so a peer writing them cannot break what Rust assumes about memory.
+    /// (Even a page freed while still granted is only ever reused as another pool page.)
+    pub fn new(domid: DomId, page: &PoolPage, readonly: bool) -> Result<Self, GrantError> {
+        let frame = u32::try_from(crate::sys::mm::pfn_to_mfn(page.pfn()))
+            .map_err(|_| GrantError::FrameTooHigh)?;
         let g = grants()?;
         let gref = g.refs.lock().alloc().ok_or(GrantError::NoFreeRefs)?;
         g.table.publish(gref, domid, frame, permit_flags(readonly));
@@ -111,7 +115,7 @@ impl GrantedPage {
     /// Allocates a page and grants it to `domid`.
     pub fn new(domid: DomId, readonly: bool) -> Result<Self, GrantError> {
         let page = PoolPage::alloc()?;
-        let grant = Grant::new(domid, page.pfn(), readonly)?;
+        let grant = Grant::new(domid, &page, readonly)?;
         Ok(Self {
             page: Some(page),
             grant: Some(grant),

@@ -11,7 +11,7 @@ use alloc::format;
 use minios::abi::ring::SringHeader;
 use minios::abi::xen::DomId;
 use minios::grant::{
-    self, copy_from_grant, copy_to_grant, map_foreign, Grant, GrantError, GrantedPage,
+    self, copy_from_grant, copy_to_grant, map_foreign, Grant, GrantError, GrantedPage, PoolPage,
 };
 use minios::println;
 use minios::xenbus::Frontend;
@@ -108,12 +108,11 @@ fn self_grants(me: DomId) -> Result<(), GrantError> {
 /// More grants, one after the other, than the table has entries: refs are reused.
 fn churn(me: DomId) -> Result<(), GrantError> {
     let total = grant::nr_entries()? as usize * 3;
-    let pfn = minios::mm::alloc_frames(1).ok_or(GrantError::NoFrames)?;
+    let page = PoolPage::alloc()?;
     for _ in 0..total {
-        let g = Grant::new(me, pfn, true)?;
+        let g = Grant::new(me, &page, true)?;
         g.end().map_err(|(_, e)| e)?;
     }
-    minios::mm::free_frames(pfn, 1);
     println!("gnttest: churn grants={total}");
     Ok(())
 }
