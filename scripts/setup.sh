@@ -10,7 +10,7 @@ packages=(
   libxen-dev gcc binutils
   # pv-grub fixtures: filesystems, partition tables, compressors
   e2fsprogs dosfstools mtools xorriso genisoimage fdisk gdisk
-  gzip bzip2 xz-utils lzop lz4 zstd
+  gzip bzip2 xz-utils lzop lz4 zstd file libc6-dev
   python3
 )
 missing=()

@@ -3,22 +3,8 @@
 
 /// Every target name, as used for `fuzz_targets/NAME.rs` and `corpus/NAME/`.
 pub const TARGETS: &[&str] = &[
-    "menu_lst",
-    "grub_cfg",
-    "mbr",
-    "gpt",
-    "ext4",
-    "fat",
-    "iso9660",
-    "elf",
-    "bzimage",
-    "gzip",
-    "bzip2",
-    "lzma",
-    "xz",
-    "lzo",
-    "lz4",
-    "zstd",
+    "menu_lst", "grub_cfg", "mbr", "gpt", "ext4", "fat", "iso9660", "elf", "bzimage", "gzip",
+    "bzip2", "lzma", "xz", "lzo", "lz4", "zstd",
 ];
 
 /// Runs the target `name` on `data`. Parsers must return errors, never panic or hang.
@@ -113,7 +99,9 @@ fn filesystem<F: pvgrub::fs::FileSystem>(mounted: Result<F, pvgrub::fs::FsError>
     let mut budget = 300u32;
     let mut dirs = vec![(String::from("/"), 0u32)];
     while let Some((dir, depth)) = dirs.pop() {
-        let Ok(entries) = fs.read_dir(&dir) else { continue };
+        let Ok(entries) = fs.read_dir(&dir) else {
+            continue;
+        };
         for entry in entries {
             budget = budget.saturating_sub(1);
             if budget == 0 {
@@ -126,7 +114,12 @@ fn filesystem<F: pvgrub::fs::FileSystem>(mounted: Result<F, pvgrub::fs::FsError>
             }
         }
     }
-    for path in ["/boot/grub/menu.lst", "/boot/grub/grub.cfg", "/boot/vmlinuz.link", "vmlinuz"] {
+    for path in [
+        "/boot/grub/menu.lst",
+        "/boot/grub/grub.cfg",
+        "/boot/vmlinuz.link",
+        "vmlinuz",
+    ] {
         read_checked(&mut fs, path, CAP);
     }
 }
