@@ -177,7 +177,7 @@ fn reboot(cx: &mut Ctx) -> Result<(), TestError> {
 fn timeout(cx: &mut Ctx) -> Result<(), TestError> {
     // Without a disk PvGrub2 finds no grub.cfg and waits at its prompt forever.
     let spec = GuestSpec {
-        timeout: Duration::from_secs(15),
+        timeout: Duration::from_secs(6),
         ..GuestSpec::new(pvgrub2()?)
     };
     let rig = cx.rig()?;
