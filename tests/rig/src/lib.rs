@@ -2,8 +2,8 @@
 //! `xtask::rig`), all against one Xen boot per xenstored flavour.
 //!
 //! A test is a function `fn(&mut Ctx) -> Result<(), TestError>` listed in the registry (the
-//! `ALL` array of `tests/rig/main.rs`) as a [`Test`], which names the guest images it needs
-//! (built once, up front, by `xtask::build`) and what it runs on ([`Needs`]). The runner
+//! `ALL` array of `tests/rig/tests/rig/main.rs`) as a [`Test`], which names the guest images it
+//! needs (built once, up front, by `xtask::build`) and what it runs on ([`Needs`]). The runner
 //! prints one line per test and closes with `N passed, N failed`.
 
 mod debian;
