@@ -17,5 +17,8 @@ fn replay_saved_corpora() {
             inputs += 1;
         }
     }
-    eprintln!("replayed {inputs} corpus inputs over {} targets", harness::TARGETS.len());
+    eprintln!(
+        "replayed {inputs} corpus inputs over {} targets",
+        harness::TARGETS.len()
+    );
 }

@@ -44,7 +44,9 @@ pub fn wall_clock() -> Duration {
 /// `None` if Xen refuses to tell.
 pub fn cpu_time() -> Option<Duration> {
     let info = sys::runstate().ok()?;
-    Some(Duration::from_nanos(info.time[crate::abi::vcpu::RUNSTATE_RUNNING as usize]))
+    Some(Duration::from_nanos(
+        info.time[crate::abi::vcpu::RUNSTATE_RUNNING as usize],
+    ))
 }
 
 /// Number of VIRQ_TIMER events since boot.
