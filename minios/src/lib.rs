@@ -25,10 +25,8 @@ pub mod console;
 mod logger;
 #[cfg(target_os = "none")]
 mod runtime;
-#[cfg(target_os = "none")]
-pub mod sys;
+mod sys;
 
 #[cfg(target_os = "none")]
 pub use runtime::{cmdline, exit, poweroff, start_info};
-#[cfg(target_os = "none")]
-pub use sys::xen::ShutdownReason;
+pub use sys::error::{ShutdownReason, XenError};

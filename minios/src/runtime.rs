@@ -2,7 +2,22 @@
 
 use core::fmt::Write;
 
-use crate::sys::xen::{self, ShutdownReason};
+use crate::sys::error::ShutdownReason;
+use crate::sys::xen;
+
+/// Where `sys` hands over at the end of boot (memory, heap and frame pool are set up):
+/// starts the console, the log, events and time, runs the application's main, then powers
+/// off.
+pub(crate) fn start() -> ! {
+    let si = crate::sys::boot::start_info();
+    crate::console::init(crate::sys::boot::console_ring(), si.console.evtchn);
+    crate::logger::init();
+    // Events and timers after the console and log, so that their warnings are seen.
+    crate::events::init();
+    crate::time::init();
+    crate::sys::boot::app_main();
+    poweroff()
+}
 
 /// The domain's command line (`extra=` in the xl config), up to the first NUL.
 pub fn cmdline() -> &'static str {

@@ -87,6 +87,21 @@ pub enum XenbusError {
     BackendClosed(XenbusState),
 }
 
+impl core::fmt::Display for XenbusError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Xs(e) => write!(f, "xenstore: {e}"),
+            Self::BadState => f.write_str("a state node does not hold a xenbus state"),
+            Self::BadBackendId => f.write_str("the backend-id node is not a domain id"),
+            Self::BackendClosed(s) => write!(
+                f,
+                "the backend closed while we were connecting (state {})",
+                s.as_str()
+            ),
+        }
+    }
+}
+
 impl From<XsError> for XenbusError {
     fn from(e: XsError) -> Self {
         Self::Xs(e)

@@ -2,8 +2,9 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use super::bits::{self, EventBits};
 use super::registry::{Handler, Registry, WaitFor};
-use super::{bits, EventError, Port};
+use super::{EventError, Port};
 use crate::abi::event_channel as ec;
 use crate::abi::xen::{DomId, VIRQ_DEBUG};
 use crate::sys::events::{self as sys, SharedEvents};
@@ -37,10 +38,10 @@ pub fn stats() -> EventStats {
     }
 }
 
-/// Sets up event delivery: the upcall entry, the channels start_info gave us (console and
-/// xenstore, unmasked here), and a VIRQ_DEBUG handler. Called once at boot, with the heap.
+/// Sets up event delivery (the upcall entry is installed at boot by `sys`): the channels
+/// start_info gave us (console and xenstore, unmasked here), and a VIRQ_DEBUG handler.
+/// Called once at boot, with the heap.
 pub(crate) fn init() {
-    upcall::install();
     READY.call_once(|| ());
     let si = crate::start_info();
     for raw in [si.console.evtchn, si.store_evtchn] {
@@ -61,7 +62,7 @@ fn on_debug_virq(_: Port) {
 
 /// Takes fired ports out of shared_info into the registry. Lock-free.
 fn scan() {
-    if SharedEvents::upcall_is_pending() {
+    if SharedEvents::upcall_pending_byte().load(Ordering::SeqCst) != 0 {
         let n = bits::scan(&SharedEvents, |p| REGISTRY.record(p));
         SCANNED.fetch_add(n as u64, Ordering::Relaxed);
     }
@@ -72,6 +73,39 @@ fn scan() {
 pub(crate) fn dispatch() -> usize {
     scan();
     REGISTRY.deliver()
+}
+
+/// The live shared_info's bits: every access is sequentially consistent, as Xen's own
+/// locked updates are.
+impl EventBits for SharedEvents {
+    fn clear_upcall_pending(&self) {
+        Self::upcall_pending_byte().store(0, Ordering::SeqCst)
+    }
+    fn set_upcall_pending(&self) {
+        Self::upcall_pending_byte().store(1, Ordering::SeqCst)
+    }
+    fn take_selector(&self) -> u64 {
+        Self::selector_word().swap(0, Ordering::SeqCst)
+    }
+    fn set_selector(&self, word: usize) -> bool {
+        let bit = 1u64 << (word % 64);
+        Self::selector_word().fetch_or(bit, Ordering::SeqCst) & bit != 0
+    }
+    fn pending(&self, word: usize) -> u64 {
+        Self::pending_word(word).load(Ordering::SeqCst)
+    }
+    fn clear_pending(&self, word: usize, bits: u64) {
+        Self::pending_word(word).fetch_and(!bits, Ordering::SeqCst);
+    }
+    fn masked(&self, word: usize) -> u64 {
+        Self::mask_word(word).load(Ordering::SeqCst)
+    }
+    fn set_mask(&self, word: usize, bits: u64) {
+        Self::mask_word(word).fetch_or(bits, Ordering::SeqCst);
+    }
+    fn clear_mask(&self, word: usize, bits: u64) {
+        Self::mask_word(word).fetch_and(!bits, Ordering::SeqCst);
+    }
 }
 
 fn checked(raw: Result<u32, i32>) -> Result<Port, EventError> {

@@ -1,14 +1,15 @@
 //! Our grant table on Xen: set up on first use, one global table.
 
-use super::flags::{permit_flags, revoke};
+use super::flags::revoke;
 use super::refs::RefAllocator;
 use super::GrantError;
 use crate::abi::grant_table::GrantRef;
 use crate::abi::xen::DomId;
-use crate::sys::grant::{setup_table, PoolPage, Table};
+use crate::sys::grant::{table, Table};
+use crate::sys::mm::PoolPage;
 
 struct Grants {
-    table: Table,
+    table: &'static Table,
     refs: spin::Mutex<RefAllocator>,
 }
 
@@ -16,7 +17,7 @@ static GRANTS: spin::Once<Result<Grants, GrantError>> = spin::Once::new();
 
 fn grants() -> Result<&'static Grants, GrantError> {
     let g = GRANTS.call_once(|| {
-        setup_table().map(|table| Grants {
+        table().map(|table| Grants {
             refs: spin::Mutex::new(RefAllocator::new(table.nr_entries())),
             table,
         })
@@ -24,7 +25,7 @@ fn grants() -> Result<&'static Grants, GrantError> {
     match g {
         Ok(g) => Ok(g),
         Err(e) => {
-            log::error!("grant table setup failed: {e:?}");
+            log::error!("grant table setup failed: {e}");
             Err(GrantError::NotSetUp)
         }
     }
@@ -51,11 +52,13 @@ impl Grant {
     /// atomic accesses, so a peer writing them cannot break what Rust assumes about memory.
     /// (Even a page freed while still granted is only ever reused as another pool page.)
     pub fn new(domid: DomId, page: &PoolPage, readonly: bool) -> Result<Self, GrantError> {
-        let frame = u32::try_from(crate::sys::mm::pfn_to_mfn(page.pfn()))
-            .map_err(|_| GrantError::FrameTooHigh)?;
         let g = grants()?;
         let gref = g.refs.lock().alloc().ok_or(GrantError::NoFreeRefs)?;
-        g.table.publish(gref, domid, frame, permit_flags(readonly));
+        if let Err(e) = g.table.grant(gref, domid, page, readonly) {
+            // Nothing was published: the ref is free again.
+            let _ = g.refs.lock().free(gref);
+            return Err(e);
+        }
         Ok(Self { gref, domid })
     }
 
@@ -83,7 +86,7 @@ impl Grant {
 
     fn try_end(&self) -> Result<(), GrantError> {
         let g = grants()?;
-        revoke(g.table.flags(self.gref))?;
+        revoke(&g.table.flags(self.gref))?;
         if g.refs.lock().free(self.gref).is_err() {
             // Only a Grant frees its ref, once: this cannot happen.
             log::error!("grant ref {} was not allocated", self.gref);
@@ -96,7 +99,7 @@ impl Drop for Grant {
     fn drop(&mut self) {
         if let Err(e) = self.try_end() {
             log::warn!(
-                "grant ref {} to domain {} still in use ({e:?}); leaking it",
+                "grant ref {} to domain {} still in use ({e}); leaking it",
                 self.gref,
                 self.domid
             );
@@ -154,7 +157,7 @@ impl Drop for GrantedPage {
         if let Some(grant) = self.grant.take() {
             if let Err((grant, e)) = grant.end() {
                 log::warn!(
-                    "granted page (ref {}) still in use ({e:?}); leaking it",
+                    "granted page (ref {}) still in use ({e}); leaking it",
                     grant.gref()
                 );
                 core::mem::forget(grant);

@@ -1,13 +1,14 @@
 //! The life of one grant entry's flags, shared with Xen.
 //!
-//! We write `domid` and `frame` first and the flags last (with release ordering), so Xen never
-//! sees a half-made grant. To end access we swap the flags to 0 with compare-and-exchange,
-//! and only while neither `GTF_reading` nor `GTF_writing` is set: Xen sets those (also with a
-//! compare-and-exchange) while the peer has the frame mapped or is copying, and clearing the
-//! entry under it would let us reuse a frame the peer still writes to.
+//! `sys` writes `domid` and `frame` first and the flags last (with release ordering), so Xen
+//! never sees a half-made grant. To end access we swap the flags to 0 with
+//! compare-and-exchange, and only while neither `GTF_reading` nor `GTF_writing` is set: Xen
+//! sets those (also with a compare-and-exchange) while the peer has the frame mapped or is
+//! copying, and clearing the entry under it would let us reuse a frame the peer still writes
+//! to.
 
 use super::GrantError;
-use crate::abi::grant_table::{GTF_PERMIT_ACCESS, GTF_READING, GTF_READONLY, GTF_WRITING};
+use crate::abi::grant_table::{GTF_READING, GTF_WRITING};
 
 /// How often [`revoke`] retries when the flags change under it before it reports the entry
 /// as busy (a peer mapping and unmapping in a loop must not hold us forever).
@@ -17,16 +18,18 @@ pub const REVOKE_ATTEMPTS: usize = 64;
 pub trait EntryFlags {
     /// The current flags (acquire).
     fn load(&self) -> u16;
-    /// Replaces the flags with `new` if they are still `current`; returns the value seen.
-    fn compare_exchange(&self, current: u16, new: u16) -> Result<u16, u16>;
+    /// Clears the flags (to 0) if they are still `current`; else returns the value seen.
+    fn clear_if(&self, current: u16) -> Result<(), u16>;
 }
 
-/// The flags of an entry that lets its domain map or copy the frame.
-pub const fn permit_flags(readonly: bool) -> u16 {
-    if readonly {
-        GTF_PERMIT_ACCESS | GTF_READONLY
-    } else {
-        GTF_PERMIT_ACCESS
+#[cfg(target_os = "none")]
+impl EntryFlags for crate::sys::grant::EntryFlagsWord {
+    fn load(&self) -> u16 {
+        crate::sys::grant::EntryFlagsWord::load(*self)
+    }
+
+    fn clear_if(&self, current: u16) -> Result<(), u16> {
+        crate::sys::grant::EntryFlagsWord::clear_if(*self, current)
     }
 }
 
@@ -43,8 +46,8 @@ pub fn revoke(entry: &impl EntryFlags) -> Result<(), GrantError> {
         if in_use(flags) {
             return Err(GrantError::InUse);
         }
-        match entry.compare_exchange(flags, 0) {
-            Ok(_) => return Ok(()),
+        match entry.clear_if(flags) {
+            Ok(()) => return Ok(()),
             Err(seen) => flags = seen,
         }
     }
@@ -54,7 +57,12 @@ pub fn revoke(entry: &impl EntryFlags) -> Result<(), GrantError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abi::grant_table::{GTF_PERMIT_ACCESS, GTF_READONLY};
     use core::cell::{Cell, RefCell};
+
+    fn permit_flags(readonly: bool) -> u16 {
+        GTF_PERMIT_ACCESS | if readonly { GTF_READONLY } else { 0 }
+    }
 
     /// An entry whose "Xen" applies scripted changes just before each compare-and-exchange,
     /// the way a concurrent mapping by the peer would.
@@ -76,14 +84,14 @@ mod tests {
         fn load(&self) -> u16 {
             self.flags.get()
         }
-        fn compare_exchange(&self, current: u16, new: u16) -> Result<u16, u16> {
+        fn clear_if(&self, current: u16) -> Result<(), u16> {
             if let Some(v) = self.races.borrow_mut().pop() {
                 self.flags.set(v);
             }
             let seen = self.flags.get();
             if seen == current {
-                self.flags.set(new);
-                Ok(seen)
+                self.flags.set(0);
+                Ok(())
             } else {
                 Err(seen)
             }

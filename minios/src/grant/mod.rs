@@ -11,16 +11,17 @@
 
 pub mod flags;
 pub mod refs;
-mod status;
 
+pub use crate::sys::grant::status::{GntStatus, GrantError};
 pub use flags::EntryFlags;
 pub use refs::RefAllocator;
-pub use status::{GntStatus, GrantError};
 
 #[cfg(target_os = "none")]
 mod api;
 
 #[cfg(target_os = "none")]
-pub use crate::sys::grant::{copy_from_grant, copy_to_grant, map_foreign, ForeignPage, PoolPage};
+pub use crate::sys::grant::{copy_from_grant, copy_to_grant, map_foreign, ForeignPage};
+#[cfg(target_os = "none")]
+pub use crate::sys::mm::PoolPage;
 #[cfg(target_os = "none")]
 pub use api::{nr_entries, Grant, GrantedPage};

@@ -1,9 +1,10 @@
 //! Event channels: atomic access to the event bits in shared_info, and the
 //! `event_channel_op` hypercalls.
 
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicU8};
 
 use super::hypercall::call2;
+use super::xen::shared_info;
 use crate::abi::event_channel::{
     EvtchnAllocUnbound, EvtchnBindInterdomain, EvtchnBindVirq, EvtchnClose, EvtchnStatus,
     EVTCHNOP_ALLOC_UNBOUND, EVTCHNOP_BIND_INTERDOMAIN, EVTCHNOP_BIND_VIRQ, EVTCHNOP_CLOSE,
@@ -11,96 +12,92 @@ use crate::abi::event_channel::{
 };
 use crate::abi::hypercall as nr;
 use crate::abi::xen::{DomId, DOMID_SELF};
-use crate::abi::SharedInfo;
-use crate::events::bits::EventBits;
 
-fn si() -> *const SharedInfo {
-    super::xen::shared_info().expect("shared_info mapped")
-}
-
-fn word64(p: *const u64) -> &'static AtomicU64 {
-    // SAFETY: `p` points into shared_info, mapped for the life of the domain and 8-byte
-    // aligned (the fields are u64 at 8-aligned offsets). Rust never forms plain references
-    // to it; Xen updates these words with locked instructions, so atomics are the right view.
+/// An atomic view of a u64 field of shared_info.
+///
+/// # Safety
+/// `p` must point at an 8-byte aligned u64 inside the mapped shared_info page.
+unsafe fn word64(p: *const u64) -> &'static AtomicU64 {
+    // SAFETY: shared_info is mapped for the life of the domain and `p` is in it, aligned
+    // (caller's contract). Rust never forms plain references to the page; Xen updates these
+    // words with locked instructions, so atomics are the right view.
     unsafe { AtomicU64::from_ptr(p.cast_mut()) }
 }
 
-fn byte(p: *const u8) -> &'static AtomicU8 {
+/// An atomic view of a byte of shared_info.
+///
+/// # Safety
+/// `p` must point inside the mapped shared_info page.
+unsafe fn byte(p: *const u8) -> &'static AtomicU8 {
     // SAFETY: as for `word64`; a byte is always aligned.
     unsafe { AtomicU8::from_ptr(p.cast_mut()) }
 }
 
 /// The event bits of the live shared_info page, for vCPU 0.
-pub struct SharedEvents;
+pub(crate) struct SharedEvents;
 
 impl SharedEvents {
-    fn pending_word(word: usize) -> &'static AtomicU64 {
+    /// `evtchn_pending[word]` (panics for `word` of 64 or more).
+    pub(crate) fn pending_word(word: usize) -> &'static AtomicU64 {
         // SAFETY: a place projection inside the mapped shared_info page (bounds-checked
-        // index); no reference is created.
-        let p = unsafe { &raw const (*si()).evtchn_pending[word] };
-        word64(p)
+        // index); no reference is created. The field is an aligned u64.
+        unsafe { word64(&raw const (*shared_info()).evtchn_pending[word]) }
     }
 
-    fn mask_word(word: usize) -> &'static AtomicU64 {
+    /// `evtchn_mask[word]` (panics for `word` of 64 or more).
+    pub(crate) fn mask_word(word: usize) -> &'static AtomicU64 {
         // SAFETY: as for `pending_word`.
-        let p = unsafe { &raw const (*si()).evtchn_mask[word] };
-        word64(p)
+        unsafe { word64(&raw const (*shared_info()).evtchn_mask[word]) }
     }
 
-    fn selector() -> &'static AtomicU64 {
+    /// vCPU 0's `evtchn_pending_sel`.
+    pub(crate) fn selector_word() -> &'static AtomicU64 {
         // SAFETY: as for `pending_word`.
-        let p = unsafe { &raw const (*si()).vcpu_info[0].evtchn_pending_sel };
-        word64(p)
+        unsafe { word64(&raw const (*shared_info()).vcpu_info[0].evtchn_pending_sel) }
     }
 
-    fn upcall_pending() -> &'static AtomicU8 {
+    /// vCPU 0's `evtchn_upcall_pending`.
+    pub(crate) fn upcall_pending_byte() -> &'static AtomicU8 {
         // SAFETY: as for `pending_word`.
-        let p = unsafe { &raw const (*si()).vcpu_info[0].evtchn_upcall_pending };
-        byte(p)
-    }
-
-    /// Whether Xen flagged an event for vCPU 0 since the last scan.
-    pub fn upcall_is_pending() -> bool {
-        Self::upcall_pending().load(Ordering::SeqCst) != 0
+        unsafe { byte(&raw const (*shared_info()).vcpu_info[0].evtchn_upcall_pending) }
     }
 }
 
-impl EventBits for SharedEvents {
-    fn clear_upcall_pending(&self) {
-        Self::upcall_pending().store(0, Ordering::SeqCst)
-    }
-    fn set_upcall_pending(&self) {
-        Self::upcall_pending().store(1, Ordering::SeqCst)
-    }
-    fn take_selector(&self) -> u64 {
-        Self::selector().swap(0, Ordering::SeqCst)
-    }
-    fn set_selector(&self, word: usize) -> bool {
-        let bit = 1u64 << (word % 64);
-        Self::selector().fetch_or(bit, Ordering::SeqCst) & bit != 0
-    }
-    fn pending(&self, word: usize) -> u64 {
-        Self::pending_word(word).load(Ordering::SeqCst)
-    }
-    fn clear_pending(&self, word: usize, bits: u64) {
-        Self::pending_word(word).fetch_and(!bits, Ordering::SeqCst);
-    }
-    fn masked(&self, word: usize) -> u64 {
-        Self::mask_word(word).load(Ordering::SeqCst)
-    }
-    fn set_mask(&self, word: usize, bits: u64) {
-        Self::mask_word(word).fetch_or(bits, Ordering::SeqCst);
-    }
-    fn clear_mask(&self, word: usize, bits: u64) {
-        Self::mask_word(word).fetch_and(!bits, Ordering::SeqCst);
-    }
+/// An argument struct of `event_channel_op` and the command it belongs to.
+trait EvtchnArg {
+    /// The `EVTCHNOP_*` command.
+    const CMD: u32;
 }
 
-/// Issues `event_channel_op(cmd, arg)`; returns Xen's negative errno on failure.
-fn evtchn_op<T>(cmd: u32, arg: &mut T) -> Result<(), i32> {
-    // SAFETY: every caller passes the argument struct that matches `cmd` (the ABI types of
-    // event_channel.h); it lives on our stack for the duration of the call.
-    let rc = unsafe { call2(nr::EVENT_CHANNEL_OP, cmd as usize, arg as *mut T as usize) };
+impl EvtchnArg for EvtchnBindVirq {
+    const CMD: u32 = EVTCHNOP_BIND_VIRQ;
+}
+impl EvtchnArg for EvtchnAllocUnbound {
+    const CMD: u32 = EVTCHNOP_ALLOC_UNBOUND;
+}
+impl EvtchnArg for EvtchnBindInterdomain {
+    const CMD: u32 = EVTCHNOP_BIND_INTERDOMAIN;
+}
+impl EvtchnArg for EvtchnClose {
+    const CMD: u32 = EVTCHNOP_CLOSE;
+}
+impl EvtchnArg for EvtchnStatus {
+    const CMD: u32 = EVTCHNOP_STATUS;
+}
+
+/// Issues `event_channel_op` with `arg` and its command; returns Xen's negative errno on
+/// failure.
+fn evtchn_op<T: EvtchnArg>(arg: &mut T) -> Result<(), i32> {
+    // SAFETY: `T` is the argument struct of `T::CMD` (the ABI types of event_channel.h, each
+    // paired with its command above); it lives on our stack for the duration of the call,
+    // and no event channel operation touches guest memory beyond it.
+    let rc = unsafe {
+        call2(
+            nr::EVENT_CHANNEL_OP,
+            T::CMD as usize,
+            arg as *mut T as usize,
+        )
+    };
     if rc < 0 {
         Err(rc as i32)
     } else {
@@ -109,47 +106,47 @@ fn evtchn_op<T>(cmd: u32, arg: &mut T) -> Result<(), i32> {
 }
 
 /// EVTCHNOP_bind_virq on vCPU 0; returns the new local port.
-pub fn bind_virq(virq: u32) -> Result<u32, i32> {
+pub(crate) fn bind_virq(virq: u32) -> Result<u32, i32> {
     let mut arg = EvtchnBindVirq {
         virq,
         vcpu: 0,
         port: 0,
     };
-    evtchn_op(EVTCHNOP_BIND_VIRQ, &mut arg).map(|()| arg.port)
+    evtchn_op(&mut arg).map(|()| arg.port)
 }
 
 /// EVTCHNOP_alloc_unbound: a port that domain `remote` may bind to.
-pub fn alloc_unbound(remote: DomId) -> Result<u32, i32> {
+pub(crate) fn alloc_unbound(remote: DomId) -> Result<u32, i32> {
     let mut arg = EvtchnAllocUnbound {
         dom: DOMID_SELF,
         remote_dom: remote,
         port: 0,
     };
-    evtchn_op(EVTCHNOP_ALLOC_UNBOUND, &mut arg).map(|()| arg.port)
+    evtchn_op(&mut arg).map(|()| arg.port)
 }
 
 /// EVTCHNOP_bind_interdomain to `remote`'s unbound port; returns the new local port.
-pub fn bind_interdomain(remote: DomId, remote_port: u32) -> Result<u32, i32> {
+pub(crate) fn bind_interdomain(remote: DomId, remote_port: u32) -> Result<u32, i32> {
     let mut arg = EvtchnBindInterdomain {
         remote_dom: remote,
         _pad0: 0,
         remote_port,
         local_port: 0,
     };
-    evtchn_op(EVTCHNOP_BIND_INTERDOMAIN, &mut arg).map(|()| arg.local_port)
+    evtchn_op(&mut arg).map(|()| arg.local_port)
 }
 
 /// EVTCHNOP_close.
-pub fn close(port: u32) -> Result<(), i32> {
-    evtchn_op(EVTCHNOP_CLOSE, &mut EvtchnClose { port })
+pub(crate) fn close(port: u32) -> Result<(), i32> {
+    evtchn_op(&mut EvtchnClose { port })
 }
 
 /// EVTCHNOP_status of one of our ports.
-pub fn status(port: u32) -> Result<EvtchnStatus, i32> {
+pub(crate) fn status(port: u32) -> Result<EvtchnStatus, i32> {
     let mut arg = EvtchnStatus {
         dom: DOMID_SELF,
         port,
         ..Default::default()
     };
-    evtchn_op(EVTCHNOP_STATUS, &mut arg).map(|()| arg)
+    evtchn_op(&mut arg).map(|()| arg)
 }

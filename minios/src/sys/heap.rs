@@ -6,11 +6,10 @@ use talc::TalcLock;
 #[global_allocator]
 static HEAP: TalcLock<spin::Mutex<()>, Manual> = TalcLock::new(Manual);
 
-/// Gives the heap the free, mapped frames `[first, end)`. Called once at boot.
-pub(crate) fn claim(first: usize, end: usize) {
-    let region = super::boot::heap_region(first, end);
-    // SAFETY: the region is free memory handed out exactly once (boot::heap_region's
-    // contract), mapped read-write for the life of the domain.
+/// Gives the heap `region` for good.
+pub(super) fn claim(region: &'static mut [u8]) {
+    // SAFETY: the exclusive 'static borrow means nothing else can ever access the region; it
+    // is mapped read-write for the life of the domain.
     let claimed = unsafe { HEAP.lock().claim(region.as_mut_ptr(), region.len()) };
     assert!(claimed.is_some(), "heap region too small");
 }

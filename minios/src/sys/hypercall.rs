@@ -18,7 +18,14 @@ extern "C" {
 /// The arguments must be valid for hypercall `nr`: pointers must reference live, correctly
 /// typed memory for the whole call, and the operation must not break memory safety (e.g.
 /// by unmapping memory Rust still references).
-pub unsafe fn call5(nr: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize) -> isize {
+pub(super) unsafe fn call5(
+    nr: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+) -> isize {
     let entry = (&raw const hypercall_page).cast::<u8>() as usize + nr * 32;
     let ret: isize;
     // SAFETY: `entry` is a stub in the hypercall page Xen filled in; the caller guarantees
@@ -45,7 +52,7 @@ pub unsafe fn call5(nr: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: u
 ///
 /// # Safety
 /// As for [`call5`].
-pub unsafe fn call2(nr: usize, a1: usize, a2: usize) -> isize {
+pub(super) unsafe fn call2(nr: usize, a1: usize, a2: usize) -> isize {
     // SAFETY: forwarded from the caller's contract; unused arguments are zero.
     unsafe { call5(nr, a1, a2, 0, 0, 0) }
 }
@@ -54,7 +61,7 @@ pub unsafe fn call2(nr: usize, a1: usize, a2: usize) -> isize {
 ///
 /// # Safety
 /// As for [`call5`].
-pub unsafe fn call3(nr: usize, a1: usize, a2: usize, a3: usize) -> isize {
+pub(super) unsafe fn call3(nr: usize, a1: usize, a2: usize, a3: usize) -> isize {
     // SAFETY: forwarded from the caller's contract; unused arguments are zero.
     unsafe { call5(nr, a1, a2, a3, 0, 0) }
 }
@@ -63,7 +70,7 @@ pub unsafe fn call3(nr: usize, a1: usize, a2: usize, a3: usize) -> isize {
 ///
 /// # Safety
 /// As for [`call5`].
-pub unsafe fn call4(nr: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> isize {
+pub(super) unsafe fn call4(nr: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> isize {
     // SAFETY: forwarded from the caller's contract; unused arguments are zero.
     unsafe { call5(nr, a1, a2, a3, a4, 0) }
 }

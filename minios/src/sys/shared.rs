@@ -4,12 +4,11 @@
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-/// The size of a page.
-pub const PAGE_SIZE: usize = 4096;
+use super::PAGE_SIZE;
 
 /// One mapped 4 KiB page whose contents another party may change concurrently.
 #[derive(Clone, Copy)]
-pub struct SharedPage {
+pub(crate) struct SharedPage {
     base: NonNull<u8>,
 }
 
@@ -24,14 +23,14 @@ impl SharedPage {
     /// # Safety
     /// `va` must be page aligned and mapped read-write for the rest of the program, and no
     /// Rust reference may point into the page.
-    pub(crate) unsafe fn new(va: usize) -> Self {
+    pub(super) unsafe fn new(va: usize) -> Self {
         assert!(va.is_multiple_of(PAGE_SIZE), "shared page not aligned");
         let base = NonNull::new(va as *mut u8).expect("shared page at address 0");
         Self { base }
     }
 
     /// The page's virtual address.
-    pub fn addr(&self) -> usize {
+    pub(crate) fn addr(&self) -> usize {
         self.base.as_ptr() as usize
     }
 
@@ -46,17 +45,17 @@ impl SharedPage {
     }
 
     /// Loads a u32 index at `off` with acquire ordering (a peer's producer index).
-    pub fn load_u32(&self, off: usize) -> u32 {
+    pub(crate) fn load_u32(&self, off: usize) -> u32 {
         self.atomic_u32(off).load(Ordering::Acquire)
     }
 
     /// Stores a u32 index at `off` with release ordering (publishes our earlier writes).
-    pub fn store_u32(&self, off: usize, value: u32) {
+    pub(crate) fn store_u32(&self, off: usize, value: u32) {
         self.atomic_u32(off).store(value, Ordering::Release)
     }
 
     /// Copies `out.len()` bytes from the page at `off`.
-    pub fn read_bytes(&self, off: usize, out: &mut [u8]) {
+    pub(crate) fn read_bytes(&self, off: usize, out: &mut [u8]) {
         assert!(
             off <= PAGE_SIZE && out.len() <= PAGE_SIZE - off,
             "read out of page"
@@ -68,7 +67,7 @@ impl SharedPage {
     }
 
     /// Copies `data` into the page at `off`.
-    pub fn write_bytes(&self, off: usize, data: &[u8]) {
+    pub(crate) fn write_bytes(&self, off: usize, data: &[u8]) {
         assert!(
             off <= PAGE_SIZE && data.len() <= PAGE_SIZE - off,
             "write out of page"

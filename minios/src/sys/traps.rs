@@ -70,7 +70,7 @@ trap_stubs!(
 );
 
 /// Installs the trap table (HYPERVISOR_set_trap_table).
-pub fn init() {
+pub(super) fn init() {
     const EMPTY: TrapInfo = TrapInfo {
         vector: 0,
         flags: 0,
@@ -93,7 +93,7 @@ pub fn init() {
     // Xen copies it. Every address is a stub above that never returns.
     let rc = unsafe {
         super::hypercall::call2(
-            super::xen::HYPERVISOR_SET_TRAP_TABLE,
+            crate::abi::hypercall::SET_TRAP_TABLE,
             table.as_ptr() as usize,
             0,
         )

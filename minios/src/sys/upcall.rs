@@ -83,7 +83,7 @@ extern "C" fn failsafe(frame: &FailsafeFrame) -> ! {
 
 /// vCPU 0's upcall mask byte in shared_info.
 fn upcall_mask() -> &'static AtomicU8 {
-    let si = super::xen::shared_info().expect("shared_info mapped");
+    let si = super::xen::shared_info();
     // SAFETY: shared_info stays mapped for the life of the domain; the byte is only accessed
     // atomically (by us) or by Xen, and AtomicU8 has the layout of u8.
     unsafe { AtomicU8::from_ptr((&raw const (*si).vcpu_info[0].evtchn_upcall_mask).cast_mut()) }
@@ -91,7 +91,7 @@ fn upcall_mask() -> &'static AtomicU8 {
 
 /// Registers the upcall and failsafe entry points (HYPERVISOR_set_callbacks) and masks
 /// upcalls. Called once at boot, before any event channel is unmasked.
-pub(crate) fn install() {
+pub(super) fn install() {
     upcall_mask().store(1, Ordering::SeqCst);
     // SAFETY: both addresses are the entry stubs above, which follow Xen's bounce-frame
     // protocol; no syscall callback is registered (minios has no user mode).

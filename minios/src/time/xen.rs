@@ -24,7 +24,7 @@ static TIMER_VIRQS: AtomicU64 = AtomicU64::new(0);
 impl Instant {
     /// The current time.
     pub fn now() -> Instant {
-        let info = sys::vcpu_time();
+        let info = pvclock::read_consistent(sys::vcpu_time_version, sys::vcpu_time_record);
         let t = pvclock::system_time(&info, sys::rdtsc());
         Instant(LAST.fetch_max(t, Ordering::Relaxed).max(t))
     }
@@ -37,7 +37,10 @@ impl Instant {
 
 /// Wall-clock time: since the Unix epoch, UTC, as the toolstack set it.
 pub fn wall_clock() -> Duration {
-    pvclock::wall_clock(&sys::wall_clock_info(), Instant::now().as_nanos())
+    let (sec, sec_hi, nsec) =
+        pvclock::read_consistent(sys::wall_clock_version, sys::wall_clock_record);
+    let base = pvclock::WallClockInfo { sec, sec_hi, nsec };
+    pvclock::wall_clock(&base, Instant::now().as_nanos())
 }
 
 /// CPU time this vCPU has been running, as Xen accounts it (VCPUOP_get_runstate_info);

@@ -130,11 +130,25 @@ impl From<Errno> for XsError {
     }
 }
 
+impl core::fmt::Display for WireError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Truncated => f.write_str("message shorter than its header says"),
+            Self::PayloadTooLong(n) => write!(f, "payload of {n} bytes exceeds 4096"),
+            Self::UnexpectedType(t) => write!(f, "reply of type {t} does not match the request"),
+            Self::MissingField => f.write_str("a required field is missing"),
+            Self::NotUtf8 => f.write_str("text is not UTF-8"),
+            Self::BadNumber => f.write_str("not a decimal number in range"),
+            Self::BadPerm => f.write_str("not a permission (n, r, w or b and a domid)"),
+        }
+    }
+}
+
 impl core::fmt::Display for XsError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::Errno(e) => f.write_str(e.name()),
-            Self::Wire(e) => write!(f, "malformed reply ({e:?})"),
+            Self::Wire(e) => write!(f, "malformed reply from xenstored: {e}"),
             Self::Disconnected => f.write_str("xenstore disconnected"),
         }
     }

@@ -30,13 +30,12 @@ pub struct Ring {
 impl Ring {
     /// The ring of start_info (`store_mfn`, `store_evtchn`).
     pub fn from_start_info() -> Self {
-        let si = crate::start_info();
-        let page = crate::sys::mm::store_page(si.store_mfn);
+        let page = crate::sys::boot::store_ring();
         Self {
             req_prod: page.load_u32(REQ_PROD),
             rsp_cons: page.load_u32(RSP_CONS),
             page,
-            port: si.store_evtchn,
+            port: crate::start_info().store_evtchn,
         }
     }
 

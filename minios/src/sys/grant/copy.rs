@@ -1,13 +1,13 @@
 //! Grant copy (GNTTABOP_copy) between another domain's grant and our own memory.
 
-use super::grant_table_op;
+use super::status::{GntStatus, GrantError};
+use super::table::grant_table_op;
 use crate::abi::grant_table::{
     GnttabCopy, GnttabCopyPtr, GrantRef, GNTCOPY_DEST_GREF, GNTCOPY_SOURCE_GREF, GNTTABOP_COPY,
 };
 use crate::abi::xen::{DomId, DOMID_SELF};
-use crate::grant::{GntStatus, GrantError};
 use crate::sys::mm::pfn_to_mfn;
-use crate::sys::shared::PAGE_SIZE;
+use crate::sys::PAGE_SIZE;
 
 /// The machine frame and offset of local address `va`.
 fn local_ptr(va: usize) -> GnttabCopyPtr {

@@ -1,19 +1,20 @@
 //! Mapping another domain's grant into our address space (GNTTABOP_map_grant_ref).
 
-use super::{grant_table_op, restore_own_mapping};
+use super::status::{GntStatus, GrantError};
+use super::table::{grant_table_op, restore_own_mapping};
 use crate::abi::grant_table::{
     GnttabMapGrantRef, GnttabUnmapGrantRef, GrantHandle, GrantRef, GNTMAP_HOST_MAP,
     GNTMAP_READONLY, GNTTABOP_MAP_GRANT_REF, GNTTABOP_UNMAP_GRANT_REF,
 };
 use crate::abi::xen::DomId;
-use crate::grant::{GntStatus, GrantError};
-use crate::sys::mm::pfn_to_va;
+use crate::sys::mm::{pfn_to_va, Frames};
 use crate::sys::shared::SharedPage;
 use crate::sys::xen::update_va_mapping;
 
 /// Another domain's granted page, mapped into our address space.
 pub struct ForeignPage {
-    pfn: usize,
+    /// The pool frame whose address holds the mapping; `None` once unmapped.
+    slot: Option<Frames>,
     handle: GrantHandle,
     readonly: bool,
     /// The mapping; never handed out, so it cannot outlive the unmap.
@@ -26,8 +27,8 @@ pub fn map_foreign(
     gref: GrantRef,
     readonly: bool,
 ) -> Result<ForeignPage, GrantError> {
-    let pfn = crate::mm::alloc_frames(1).ok_or(GrantError::NoFrames)?;
-    let va = pfn_to_va(pfn);
+    let slot = Frames::alloc(1)?;
+    let va = pfn_to_va(slot.pfn());
     let mut op = [GnttabMapGrantRef {
         host_addr: va as u64,
         flags: GNTMAP_HOST_MAP | if readonly { GNTMAP_READONLY } else { 0 },
@@ -37,20 +38,21 @@ pub fn map_foreign(
     }];
     // Empty the PTE first (flushing the TLB entry of our own frame), then let Xen map the
     // foreign frame there.
-    // SAFETY: the pool frame is ours alone and nothing references it.
+    // SAFETY: the pool frame is ours alone (held in `slot`) and nothing references it.
     let mapped = unsafe { update_va_mapping(va, 0) }
-        .map_err(|e| GrantError::Hypercall(e.0))
+        .map_err(GrantError::from)
         // SAFETY: a map_grant_ref struct whose host_addr is our (now empty) address.
         .and_then(|()| unsafe { grant_table_op(GNTTABOP_MAP_GRANT_REF, &mut op) })
         .and_then(|()| GntStatus::check(op[0].status).map_err(GrantError::from));
     if let Err(e) = mapped {
-        if restore_own_mapping(pfn).is_ok() {
-            crate::mm::free_frames(pfn, 1);
+        // SAFETY: our slot; nothing references its address.
+        if unsafe { restore_own_mapping(slot.pfn()) }.is_err() {
+            slot.leak();
         }
         return Err(e);
     }
     Ok(ForeignPage {
-        pfn,
+        slot: Some(slot),
         handle: op[0].handle,
         readonly,
         // SAFETY: `va` maps the foreign frame until `unmap`, which consumes this struct; the
@@ -95,31 +97,39 @@ impl ForeignPage {
 
     /// Unmaps the page (GNTTABOP_unmap_grant_ref). If Xen refuses, the address slot is
     /// leaked rather than reused.
-    pub fn unmap(self) -> Result<(), GrantError> {
-        let this = core::mem::ManuallyDrop::new(self);
-        this.unmap_inner()
+    pub fn unmap(mut self) -> Result<(), GrantError> {
+        self.unmap_inner()
     }
 
-    fn unmap_inner(&self) -> Result<(), GrantError> {
+    /// Unmaps once: the slot goes back to the pool if its own mapping was restored, else it
+    /// is leaked. A second call (from drop, after `unmap`) does nothing.
+    fn unmap_inner(&mut self) -> Result<(), GrantError> {
+        let Some(slot) = self.slot.take() else {
+            return Ok(());
+        };
         let mut op = [GnttabUnmapGrantRef {
             host_addr: self.page.addr() as u64,
             handle: self.handle,
             ..Default::default()
         }];
-        // SAFETY: an unmap struct for a mapping we made; nothing references its address
-        // once this ForeignPage is gone (unmap consumes it, or we are in its drop).
-        unsafe { grant_table_op(GNTTABOP_UNMAP_GRANT_REF, &mut op)? };
-        GntStatus::check(op[0].status)?;
-        restore_own_mapping(self.pfn)?;
-        crate::mm::free_frames(self.pfn, 1);
-        Ok(())
+        // SAFETY: an unmap struct for a mapping we made. The page is not accessed after this:
+        // `unmap` consumes the ForeignPage, or we are in its drop.
+        let result = unsafe { grant_table_op(GNTTABOP_UNMAP_GRANT_REF, &mut op) }
+            .and_then(|()| GntStatus::check(op[0].status).map_err(GrantError::from))
+            // SAFETY: the foreign mapping is gone and nothing references the slot's address.
+            .and_then(|()| unsafe { restore_own_mapping(slot.pfn()) });
+        match result {
+            Ok(()) => drop(slot),
+            Err(_) => slot.leak(),
+        }
+        result
     }
 }
 
 impl Drop for ForeignPage {
     fn drop(&mut self) {
         if let Err(e) = self.unmap_inner() {
-            log::warn!("grant: unmapping a foreign page failed ({e:?}); slot leaked");
+            log::warn!("grant: unmapping a foreign page failed ({e}); its slot is leaked");
         }
     }
 }

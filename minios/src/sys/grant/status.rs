@@ -1,5 +1,7 @@
 //! Errors of grant-table operations, including Xen's `GNTST_*` status codes.
 
+use core::fmt;
+
 use crate::abi::grant_table as gt;
 
 /// A `GNTST_*` failure status Xen reported for one operation.
@@ -58,6 +60,27 @@ impl GntStatus {
     }
 }
 
+impl fmt::Display for GntStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::GeneralError => "general error (GNTST_general_error)",
+            Self::BadDomain => "no such domain (GNTST_bad_domain)",
+            Self::BadGntref => "the ref is not granted to us (GNTST_bad_gntref)",
+            Self::BadHandle => "no mapping with that handle (GNTST_bad_handle)",
+            Self::BadVirtAddr => "the address cannot take the mapping (GNTST_bad_virt_addr)",
+            Self::BadDevAddr => "bad device address (GNTST_bad_dev_addr)",
+            Self::NoDeviceSpace => "no space in the device's address space (GNTST_no_device_space)",
+            Self::PermissionDenied => "permission denied (GNTST_permission_denied)",
+            Self::BadPage => "bad page (GNTST_bad_page)",
+            Self::BadCopyArg => "the copy crosses a page boundary (GNTST_bad_copy_arg)",
+            Self::AddressTooBig => "the address is too big (GNTST_address_too_big)",
+            Self::Eagain => "try again later (GNTST_eagain)",
+            Self::NoSpace => "out of space (GNTST_no_space)",
+            Self::Unknown(code) => return write!(f, "unknown grant status {code}"),
+        })
+    }
+}
+
 /// What a grant-table operation can fail with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantError {
@@ -82,9 +105,38 @@ pub enum GrantError {
     Hypercall(i32),
 }
 
+impl fmt::Display for GrantError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InUse => f.write_str("the peer still maps or copies the page; try again later"),
+            Self::NoFreeRefs => f.write_str("every grant reference of our table is in use"),
+            Self::NoFrames => f.write_str("the frame pool has no free frame"),
+            Self::FrameTooHigh => f.write_str("the machine frame does not fit a v1 grant entry"),
+            Self::CrossesPage => f.write_str("the copy would cross the granted page's end"),
+            Self::ReadOnly => f.write_str("the mapping is read-only"),
+            Self::NotSetUp => f.write_str("the grant table could not be set up"),
+            Self::Status(s) => write!(f, "Xen refused: {s}"),
+            Self::Hypercall(e) => write!(f, "the grant-table hypercall failed with errno {e}"),
+        }
+    }
+}
+
 impl From<GntStatus> for GrantError {
     fn from(s: GntStatus) -> Self {
         Self::Status(s)
+    }
+}
+
+#[cfg(target_os = "none")]
+impl From<crate::sys::mm::pool::OutOfFrames> for GrantError {
+    fn from(_: crate::sys::mm::pool::OutOfFrames) -> Self {
+        Self::NoFrames
+    }
+}
+
+impl From<crate::sys::error::XenError> for GrantError {
+    fn from(e: crate::sys::error::XenError) -> Self {
+        Self::Hypercall(e.0)
     }
 }
 
@@ -107,5 +159,21 @@ mod tests {
         }
         assert_eq!(GntStatus::check(-14), Err(GntStatus::Unknown(-14)));
         assert_eq!(GntStatus::check(gt::GNTST_EAGAIN), Err(GntStatus::Eagain));
+    }
+
+    #[test]
+    fn display_says_what_went_wrong() {
+        assert_eq!(
+            GrantError::Status(GntStatus::BadGntref).to_string(),
+            "Xen refused: the ref is not granted to us (GNTST_bad_gntref)"
+        );
+        assert_eq!(
+            GrantError::InUse.to_string(),
+            "the peer still maps or copies the page; try again later"
+        );
+        assert_eq!(
+            GntStatus::Unknown(-99).to_string(),
+            "unknown grant status -99"
+        );
     }
 }
