@@ -28,6 +28,9 @@ pub const MAX_SYMLINKS: usize = 40;
 /// Longest path handled, in bytes, also after splicing in symlink targets.
 pub const MAX_PATH: usize = 4096;
 
+/// Largest ext2/3/4 block size read, in bytes (Linux's limit).
+pub const MAX_BLOCK_SIZE: u64 = 65536;
+
 /// Most entries [`FileSystem::read_dir`] returns before failing with [`FsError::DirTooLarge`].
 pub const MAX_DIR_ENTRIES: usize = 65536;
 

@@ -7,12 +7,14 @@
 
 mod bzimage;
 mod elf;
+mod error;
 mod guest_info;
 mod notes;
 mod params;
 
 pub use bzimage::SetupHeader;
 pub use elf::Segment;
+pub use error::ImageError;
 pub use notes::{FeatureBits, L1MfnValid, NoteSource, XenNotes};
 pub use params::PvParams;
 
@@ -66,64 +68,6 @@ impl Format {
     }
 }
 
-/// Why a kernel image cannot be loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageError {
-    /// Neither ELF, bzImage, nor a compressed file.
-    UnknownFormat,
-    /// A bzImage older than boot protocol 2.08 (no payload fields).
-    BootProtocolTooOld(u16),
-    /// The setup header is cut short or its payload lies outside the file.
-    BadSetupHeader,
-    /// The bzImage payload is in a format we do not know.
-    UnknownPayloadFormat,
-    /// The payload decoded to another size than the one appended to it.
-    PayloadSizeMismatch,
-    /// Decompression failed.
-    Decompress(Compression, decompress::Error),
-    /// What was unpacked is not an ELF file.
-    NotElf,
-    /// An ELF file, but not a little-endian x86-64 ELF64 one.
-    NotElf64,
-    /// The ELF header tables, a note area or a section lie outside the file.
-    BadElf,
-    /// A loadable segment lies outside the file, has `filesz > memsz`, or overflows.
-    BadSegment,
-    /// Two loadable segments overlap in physical addresses.
-    OverlappingSegments,
-    /// No loadable segment.
-    NoLoadableSegments,
-    /// The segments span more than [`Limits::max_span`].
-    SpanTooLarge,
-    /// More notes than Xen reads (1024).
-    TooManyNotes,
-    /// A Xen note of this type has a descriptor of the wrong size or form.
-    BadNote(u32),
-    /// The `__xen_guest` string is not UTF-8.
-    BadGuestInfo,
-    /// FEATURES requires (`!name`) a feature Xen does not know.
-    UnknownRequiredFeature,
-    /// No Xen notes and no `__xen_guest` section.
-    NotXenImage,
-    /// Neither LOADER `generic` nor GUEST_OS `linux`, or XEN_VERSION is not `xen-3.0`.
-    NotForXenPv,
-    /// PADDR_OFFSET without VIRT_BASE, entry outside the kernel, or the p2m inside it.
-    BadAddresses,
-    /// The allocator could not provide the memory needed.
-    OutOfMemory,
-}
-
-impl core::fmt::Display for ImageError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            ImageError::BootProtocolTooOld(v) => write!(f, "boot protocol {v:#06x} too old"),
-            ImageError::Decompress(c, e) => write!(f, "{}: {e}", c.name()),
-            ImageError::BadNote(t) => write!(f, "bad Xen note type {t}"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
-
 /// A kernel ready for the PV domain builder.
 #[derive(Debug, Clone)]
 pub struct KernelImage<'a> {
@@ -170,9 +114,9 @@ pub fn load<'a>(data: &'a [u8], limits: &Limits) -> Result<KernelImage<'a>, Imag
     let notes = parsed.xen_notes()?;
     let params = PvParams::compute(&notes, &segments, parsed.entry())?;
     log::debug!(
-        "kernel: {} {:?}, entry {:#x}",
+        "kernel: {}, compression {}, entry {:#x}",
         format.name(),
-        compression.map(Compression::name),
+        compression.map_or("none", Compression::name),
         params.virt_entry
     );
     Ok(KernelImage {

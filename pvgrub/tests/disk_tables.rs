@@ -190,6 +190,10 @@ fn extended_partition_loops_are_detected() {
             locate(&mut disk, Some(20)),
             Err(DiskError::Mbr(MbrError::ExtendedLoop))
         );
+        assert_eq!(
+            locate(&mut disk, Some(20)).unwrap_err().to_string(),
+            "MBR: the chain of extended boot records comes back to a sector it visited"
+        );
         // Primary partitions do not need the chain.
         assert!(locate(&mut disk, Some(0)).is_ok());
     }
@@ -219,9 +223,11 @@ fn gpt_falls_back_to_backup_and_reports_bad_crcs() {
 
     let mut both_headers = bad_header.clone();
     both_headers[last + 40] ^= 1;
+    let err = PartitionTable::read(&mut MemDisk::new(&both_headers[..])).unwrap_err();
+    assert_eq!(err, DiskError::Gpt(GptError::BadHeaderCrc));
     assert_eq!(
-        PartitionTable::read(&mut MemDisk::new(&both_headers[..])),
-        Err(DiskError::Gpt(GptError::BadHeaderCrc))
+        err.to_string(),
+        "GPT: primary header: header CRC32 does not match its contents; no valid backup header"
     );
 
     let mut both_arrays = bad_array.clone();
@@ -237,6 +243,10 @@ fn gpt_falls_back_to_backup_and_reports_bad_crcs() {
     let mut disk = MemDisk::new(cut);
     assert_eq!(PartitionTable::read(&mut disk).unwrap(), good);
     assert_eq!(locate(&mut disk, Some(4)), Err(DiskError::OutsideDisk(4)));
+    assert_eq!(
+        locate(&mut disk, Some(4)).unwrap_err().to_string(),
+        "partition 4 reaches past the end of the disk"
+    );
     assert!(locate(&mut disk, Some(0)).is_ok());
 }
 

@@ -88,9 +88,43 @@ fn filesystem_larger_than_its_device_is_refused() {
     // As Linux does ("block count exceeds size of device"); ext4-view would otherwise size
     // its tables from the superblock alone.
     let mut data = image("ext4.img");
+    let len = data.len() as u64;
     data.truncate(data.len() - 4096);
-    assert!(matches!(
-        Filesystem::open(MemDisk::new(data)),
-        Err(FsError::LargerThanDevice)
-    ));
+    let Err(err) = Filesystem::open(MemDisk::new(data)) else {
+        panic!("mounted");
+    };
+    let FsError::LargerThanDevice {
+        blocks,
+        block_size,
+        device,
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!((blocks * block_size, device), (len, len - 4096));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "ext4: superblock gives {blocks} blocks of {block_size} bytes, more than the \
+             {device}-byte device"
+        )
+    );
+}
+
+#[test]
+fn block_sizes_over_64k_are_refused() {
+    // ext4-view would take blocks of up to 2 GiB; Linux stops at 64 KiB.
+    let mut data = image("ext4.img");
+    data[1024 + 0x18..][..4].copy_from_slice(&7u32.to_le_bytes());
+    let Err(err) = Filesystem::open(MemDisk::new(data)) else {
+        panic!("mounted");
+    };
+    assert!(
+        matches!(err, FsError::BadBlockSize { log_block_size: 7 }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "ext4: superblock gives a block size of 1024 << 7 bytes, more than 65536"
+    );
 }

@@ -119,13 +119,13 @@ fn damaged_chains_give_typed_errors() {
             file[3],
             0,
             "/big/five-megs.bin",
-            FatError::FreeClusterInChain,
+            FatError::FreeClusterInChain(file[3]),
         ),
         (
             file[3],
             0xfff7,
             "/big/five-megs.bin",
-            FatError::BadClusterInChain,
+            FatError::BadClusterInChain(file[3]),
         ),
         (
             file[3],
@@ -149,6 +149,30 @@ fn damaged_chains_give_typed_errors() {
             other => panic!("{path} with {cluster} -> {value:#x}: {other:?}"),
         }
     }
+    // What a person reads: the cluster the FAT marks free, bad or out of range.
+    let text = |value: u16| {
+        let mut bad = data.clone();
+        set_fat16(&mut bad, file[3], value);
+        read(&bad, "/big/five-megs.bin").unwrap_err().to_string()
+    };
+    let c = file[3];
+    assert_eq!(
+        text(0),
+        format!("FAT: a cluster chain runs into cluster {c}, which the FAT marks free")
+    );
+    assert_eq!(
+        text(0xfff7),
+        format!("FAT: a cluster chain runs into cluster {c}, which the FAT marks bad")
+    );
+    assert_eq!(
+        text(0xfff0),
+        "FAT: a cluster chain names cluster 65520, past the end of the filesystem"
+    );
+    assert_eq!(text(file[1] as u16), "FAT: a cluster chain loops");
+    assert_eq!(
+        text(0xffff),
+        "FAT: a cluster chain ends before the file's recorded length"
+    );
     // A boot sector that is not FAT at all.
     let mut not_fat = data.clone();
     not_fat[11] = 3; // bytes per sector

@@ -200,9 +200,11 @@ fn broken_bzimages_are_refused() {
     // Boot protocol 2.07: no payload fields.
     let mut old = good.to_vec();
     old[0x206..0x208].copy_from_slice(&0x0207u16.to_le_bytes());
+    let err = load(&old, &limits).unwrap_err();
+    assert_eq!(err, ImageError::BootProtocolTooOld(0x0207));
     assert_eq!(
-        load(&old, &limits).err(),
-        Some(ImageError::BootProtocolTooOld(0x0207))
+        err.to_string(),
+        "bzImage boot protocol 2.07 is older than 2.08 (no payload fields)"
     );
     // The appended size is one more than the payload decodes to.
     let hdr = SetupHeader::parse(good).unwrap();
@@ -243,19 +245,30 @@ fn limits_are_enforced() {
         },
         ..Limits::default()
     };
+    let err = load(vmlinuz(), &small_output).unwrap_err();
     assert_eq!(
-        load(vmlinuz(), &small_output).err(),
-        Some(ImageError::Decompress(
-            Compression::Xz,
-            decompress::Error::OutputLimit
-        ))
+        err,
+        ImageError::Decompress(Compression::Xz, decompress::Error::OutputLimit)
     );
+    assert_eq!(err.to_string(), "xz decompression: output limit exceeded");
     let small_span = Limits {
         max_span: 16 << 20,
         ..Limits::default()
     };
+    let err = load(vmlinuz(), &small_span).unwrap_err();
+    let ImageError::SpanTooLarge {
+        span,
+        max: 0x100_0000,
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    assert!(span > 16 << 20);
     assert_eq!(
-        load(vmlinuz(), &small_span).err(),
-        Some(ImageError::SpanTooLarge)
+        err.to_string(),
+        format!(
+            "loadable segments span {span:#x} bytes of physical memory, more than the \
+             0x1000000-byte limit"
+        )
     );
 }

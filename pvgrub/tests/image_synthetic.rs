@@ -225,7 +225,18 @@ fn legacy_xen_guest_string() {
     // Linked the modern way (paddr = vaddr - VIRT_BASE), that default puts the kernel below
     // VIRT_BASE: Xen refuses it.
     let low = build("xen-guest-low", &[], Some(info), Link::Modern);
-    assert_eq!(load_file(&low).1.err(), Some(ImageError::BadAddresses));
+    let err = load_file(&low).1.unwrap_err();
+    assert_eq!(
+        err,
+        ImageError::KernelBelowVirtBase {
+            virt_base: VIRT_BASE,
+            virt_kstart: 0x10_0000
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "kernel starts at 0x100000, below VIRT_BASE 0xffffffff80000000"
+    );
 }
 
 #[test]
@@ -263,13 +274,37 @@ fn kernels_xen_would_refuse() {
     let mut notes = ALL_NOTES.to_vec();
     notes.push((15, ".quad _start"));
     let p2m = build("p2m-inside", &notes, None, Link::Modern);
-    assert_eq!(load_file(&p2m).1.err(), Some(ImageError::BadAddresses));
+    let start = symbol(&p2m, "_start");
+    assert!(matches!(
+        load_file(&p2m).1.err(),
+        Some(ImageError::P2mInsideKernel { init_p2m, virt_kstart, virt_kend })
+            if init_p2m == start && (virt_kstart..virt_kend).contains(&start)
+    ));
     let mut notes = ALL_NOTES.to_vec();
     notes.push((1, ".quad 0xffffffff90000000"));
     let entry = build("entry-outside", &notes, None, Link::Modern);
-    assert_eq!(load_file(&entry).1.err(), Some(ImageError::BadAddresses));
+    let err = load_file(&entry).1.unwrap_err();
+    let ImageError::EntryOutsideKernel {
+        virt_entry: 0xffff_ffff_9000_0000,
+        virt_kstart,
+        virt_kend,
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "entry point 0xffffffff90000000 is outside the kernel {virt_kstart:#x}..{virt_kend:#x}"
+        )
+    );
     let sizes = build("bad-note-size", &[(3, ".byte 1, 2, 3")], None, Link::Modern);
-    assert_eq!(load_file(&sizes).1.err(), Some(ImageError::BadNote(3)));
+    let err = load_file(&sizes).1.unwrap_err();
+    assert_eq!(err, ImageError::BadNote(3));
+    assert_eq!(
+        err.to_string(),
+        "Xen note VIRT_BASE (type 3) has a descriptor of the wrong size or form"
+    );
 }
 
 /// Program header `i`'s field at `field` (offsets of Elf64_Phdr), as a u64 to patch.
@@ -298,13 +333,19 @@ fn broken_elf_files() {
     );
     // Segment 0's bytes past the end of the file.
     let outside = patched(&data, phdr_field(&data, 0, 8), data.len() as u64);
-    assert_eq!(load(&outside, &limits).err(), Some(ImageError::BadSegment));
+    assert_eq!(
+        load(&outside, &limits).err(),
+        Some(ImageError::BadSegment(0))
+    );
     // filesz larger than memsz.
     let bigger = patched(&data, phdr_field(&data, 0, 32), text.memsz + 1);
-    assert_eq!(load(&bigger, &limits).err(), Some(ImageError::BadSegment));
+    assert_eq!(
+        load(&bigger, &limits).err(),
+        Some(ImageError::BadSegment(0))
+    );
     // memsz wrapping the address space.
     let wrap = patched(&data, phdr_field(&data, 0, 40), u64::MAX);
-    assert_eq!(load(&wrap, &limits).err(), Some(ImageError::BadSegment));
+    assert_eq!(load(&wrap, &limits).err(), Some(ImageError::BadSegment(0)));
     // Program header table cut off.
     assert_eq!(load(&data[..100], &limits).err(), Some(ImageError::BadElf));
     // 32-bit class byte.

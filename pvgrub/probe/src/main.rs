@@ -10,7 +10,10 @@
 //!
 //! Exit status: 0 when the default kernel is bootable, 1 when the disk, the menu or the
 //! kernel is not (the report is still printed if there is a menu), 2 for bad arguments.
+//! Errors are printed as text (their `Display`), on stderr and in `--json` error fields.
+#![forbid(unsafe_code)]
 
+mod error;
 mod file_disk;
 mod output;
 mod probe;

@@ -7,7 +7,8 @@ use pvgrub::layout::{Layout, Segment};
 use pvgrub::menu::{Entry, MenuFormat};
 use serde_json::{json, Value};
 
-use crate::probe::{KernelReport, ProbeError, Report};
+use crate::error::ProbeError;
+use crate::probe::{KernelReport, Report};
 
 fn format_name(f: MenuFormat) -> &'static str {
     match f {

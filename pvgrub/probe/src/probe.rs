@@ -1,21 +1,21 @@
 //! What pv-grub would boot from a disk image: its menu, the default entry and that entry's
 //! kernel, read with pv-grub's own code (pvgrub::disk, fs, menu, image).
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use pvgrub::decompress::Compression;
 use pvgrub::disk::{locate, DiskError, Partition, PartitionKind, PartitionTable, TableKind};
 use pvgrub::fs::{FileSystem, Filesystem, FsError};
-use pvgrub::image::{self, Format, ImageError, PvParams, XenNotes};
+use pvgrub::image::{self, Format, PvParams, XenNotes};
 use pvgrub::layout::{
-    builder_module_len, DomainConfig, KernelPlacement, Layout, LayoutError, SIF_VIRT_P2M_4TOOLS,
+    builder_module_len, DomainConfig, KernelPlacement, Layout, SIF_VIRT_P2M_4TOOLS,
 };
 use pvgrub::menu::{
     grubenv_saved_entry, saved_default_path, saved_default_value, DefaultEntry, Device, Entry,
-    Menu, MenuError, MenuFormat, MenuLocation, MenuLocationError, MAX_MENU_BYTES, SEARCH_PATHS,
+    Menu, MenuFormat, MenuLocation, MAX_MENU_BYTES, SEARCH_PATHS,
 };
 
+use crate::error::{Miss, ProbeError};
 use crate::file_disk::FileDisk;
 
 /// The biggest kernel file read.
@@ -25,77 +25,6 @@ const MAX_SAVED_BYTES: usize = 64 << 10;
 
 /// A filesystem on the probed disk.
 type Fs = Filesystem<Partition<FileDisk>>;
-
-/// Why a device was passed over in the menu search.
-#[derive(Debug)]
-pub enum Miss {
-    /// No filesystem pv-grub reads (or not one it could mount).
-    NoFilesystem(FsError),
-    /// A filesystem without any of the menu files.
-    NoMenuFile,
-}
-
-/// Why the disk could not be probed.
-#[derive(Debug)]
-pub enum ProbeError {
-    /// The disk image could not be opened.
-    Open(PathBuf, std::io::Error),
-    /// The partition table is broken, or the partition does not exist.
-    Disk(Device, DiskError),
-    /// The device holds no filesystem pv-grub can mount.
-    Mount(Device, FsError),
-    /// A file could not be read.
-    Read(String, FsError),
-    /// The menu path is not one pv-grub can read from a disk.
-    MenuPath(MenuLocationError),
-    /// The menu path names the network or DHCP.
-    NotOnDisk(MenuLocation),
-    /// A device other than the one disk given, or a BSD slice.
-    Unsupported(Device),
-    /// The default search found no menu; what each device had.
-    NoMenu(Vec<(Device, Miss)>),
-    /// The menu does not parse.
-    Menu(String, MenuError),
-    /// The chosen entry has no kernel.
-    NoKernel(String),
-    /// The kernel is not one pv-grub can boot.
-    Image(String, ImageError),
-    /// The kernel and initrd cannot be laid out in the domain's memory.
-    Layout(LayoutError),
-}
-
-impl fmt::Display for ProbeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ProbeError::Open(p, e) => write!(f, "cannot open {}: {e}", p.display()),
-            ProbeError::Disk(d, e) => write!(f, "{d}: {e:?}"),
-            ProbeError::Mount(d, e) => write!(f, "{d}: cannot mount: {e:?}"),
-            ProbeError::Read(p, e) => write!(f, "cannot read {p}: {e:?}"),
-            ProbeError::MenuPath(e) => write!(f, "bad menu path: {e}"),
-            ProbeError::NotOnDisk(l) => write!(f, "menu {l} is not on a disk"),
-            ProbeError::Unsupported(d) => write!(f, "device {d} is not the disk given"),
-            ProbeError::NoMenu(tried) => {
-                f.write_str("no menu found")?;
-                let names: Vec<&str> = SEARCH_PATHS.iter().map(|(p, _)| *p).collect();
-                write!(f, " (looked for {})", names.join(", "))?;
-                for (dev, miss) in tried {
-                    match miss {
-                        Miss::NoFilesystem(e) => write!(f, "; {dev}: no filesystem ({e:?})")?,
-                        Miss::NoMenuFile => write!(f, "; {dev}: no menu file")?,
-                    }
-                }
-                if tried.is_empty() {
-                    f.write_str("; the disk has no partitions")?;
-                }
-                Ok(())
-            }
-            ProbeError::Menu(p, e) => write!(f, "{p}: {e}"),
-            ProbeError::NoKernel(t) => write!(f, "entry \"{t}\" has no kernel"),
-            ProbeError::Image(p, e) => write!(f, "{p}: {e}"),
-            ProbeError::Layout(e) => write!(f, "layout: {e}"),
-        }
-    }
-}
 
 /// The kernel of the chosen entry.
 #[derive(Debug)]
@@ -221,18 +150,27 @@ fn find_menu(disk: &Disk, location: Option<MenuLocation>) -> Result<Found, Probe
             }
             Err(e) => return Err(e),
         };
+        let mut miss = Miss::NoMenuFile;
         for &(path, format) in SEARCH_PATHS {
-            if let Ok(text) = fs.read_file(path, MAX_MENU_BYTES) {
-                return Ok(Found {
-                    device,
-                    path: path.into(),
-                    format,
-                    text,
-                    fs,
-                });
+            match fs.read_file(path, MAX_MENU_BYTES) {
+                Ok(text) => {
+                    return Ok(Found {
+                        device,
+                        path: path.into(),
+                        format,
+                        text,
+                        fs,
+                    })
+                }
+                Err(FsError::NotFound | FsError::NotADirectory) => {}
+                Err(e) => {
+                    if matches!(miss, Miss::NoMenuFile) {
+                        miss = Miss::Unreadable(path, e);
+                    }
+                }
             }
         }
-        tried.push((device, Miss::NoMenuFile));
+        tried.push((device, miss));
     }
     Err(ProbeError::NoMenu(tried))
 }

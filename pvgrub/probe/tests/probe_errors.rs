@@ -5,16 +5,7 @@
 mod elf;
 mod support;
 
-use support::Fs;
-
-/// Runs the probe and expects `code` and a stderr containing `message`.
-fn fails(args: &[&str], code: i32, message: &str) -> String {
-    let (got, out, err) = support::probe(args);
-    assert_eq!(got, code, "exit status; stdout {out}, stderr {err}");
-    assert!(err.contains(message), "stderr {err:?} lacks {message:?}");
-    assert!(err.starts_with("pvgrub-probe: "), "{err}");
-    out
-}
+use support::{fails, Fs};
 
 #[test]
 fn bad_command_lines() {
@@ -63,7 +54,7 @@ fn menu_paths_that_cannot_be_read() {
     fails(
         &[d, "(hd0,0)/boot/grub/missing.lst"],
         1,
-        "cannot read (hd0,0)/boot/grub/missing.lst: NotFound",
+        "cannot read (hd0,0)/boot/grub/missing.lst: no such file or directory",
     );
     fails(
         &[d, "/boot/grub/menu.lst"],
@@ -73,7 +64,7 @@ fn menu_paths_that_cannot_be_read() {
     fails(
         &[d, "(hd0,7)/boot/grub/menu.lst"],
         1,
-        "(hd0,7): NoSuchPartition(7)",
+        "(hd0,7): the partition table has no partition 7",
     );
     fails(
         &[d, "(hd1,0)/boot/grub/menu.lst"],
@@ -108,7 +99,11 @@ fn corrupt_disks() {
     );
     let cut = dir.join("cut.img");
     std::fs::write(&cut, &std::fs::read(&disk).unwrap()[..1 << 20]).unwrap();
-    fails(&[cut.to_str().unwrap()], 1, "(hd0,0): OutsideDisk(0)");
+    fails(
+        &[cut.to_str().unwrap()],
+        1,
+        "(hd0,0): partition 0 reaches past the end of the disk",
+    );
 
     // An ext4 superblock overwritten: the partition has no filesystem any more.
     let mut bytes = std::fs::read(&disk).unwrap();
@@ -130,7 +125,7 @@ fn corrupt_disks() {
     fails(
         &[bad.to_str().unwrap()],
         1,
-        "(hd0,0)/boot/grub/menu.lst: line 2",
+        "(hd0,0)/boot/grub/menu.lst: line 2: bad partition number in device name",
     );
 }
 
@@ -162,10 +157,12 @@ fn kernels_pv_grub_cannot_boot() {
     );
     let d = disk.to_str().unwrap();
     // The report is still printed, with the kernel's error, and the exit status is 1.
-    let out = fails(&[d, "--json"], 1, "(hd0,0)/boot/readme: UnknownFormat");
+    let readme = "(hd0,0)/boot/readme: neither an ELF file, a bzImage nor a compressed file \
+                  (gzip, bzip2, lzma, xz, lzo, lz4, zstd)";
+    let out = fails(&[d, "--json"], 1, readme);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["default"], 0);
-    assert_eq!(v["kernel"]["error"], "(hd0,0)/boot/readme: UnknownFormat");
+    assert_eq!(v["kernel"]["error"], readme);
     // An ELF without Xen notes.
     let menu2 = b"title plain\nroot (hd0,0)\nkernel /boot/plain.elf\n";
     let dir2 = support::scratch("plainelf");
@@ -179,7 +176,7 @@ fn kernels_pv_grub_cannot_boot() {
     fails(
         &[disk2.to_str().unwrap()],
         1,
-        "(hd0,0)/boot/plain.elf: NotXenImage",
+        "(hd0,0)/boot/plain.elf: no Xen ELF notes and no __xen_guest section: not a Xen PV kernel",
     );
     // A kernel that does not fit in the domain's memory (it is 64 MiB, the domain 16 MiB).
     let big = elf::XenElf::linux_like(0, 0, 64 << 20, &[]).build();
@@ -217,7 +214,7 @@ fn kernels_pv_grub_cannot_boot() {
     fails(
         &[disk3.to_str().unwrap()],
         1,
-        "cannot read (hd0,0)/boot/gone: NotFound",
+        "cannot read (hd0,0)/boot/gone: no such file or directory",
     );
     // A menu without entries.
     let dir4 = support::scratch("empty");
@@ -229,4 +226,66 @@ fn kernels_pv_grub_cannot_boot() {
         &[Fs::Ext("ext4", &files4)],
     );
     fails(&[disk4.to_str().unwrap()], 1, "the menu has no entries");
+}
+
+/// Sets the extent tree depth of `path`'s inode to 40 (the most is 5) with debugfs, which
+/// keeps the inode checksum right; returns the inode number.
+fn break_extent_depth(disk: &std::path::Path, path: &str) -> u32 {
+    use std::process::Command;
+    let imap = support::run(
+        Command::new("debugfs")
+            .args(["-R", &format!("imap {path}")])
+            .arg(disk),
+    );
+    let imap = String::from_utf8(imap.stdout).unwrap();
+    let inode = imap.split_whitespace().nth(1).and_then(|n| n.parse().ok());
+    // i_block[1] holds the extent header's eh_max (4 in the inode) and eh_depth.
+    let sif = format!("sif {path} block[1] {:#x}", 4 | (40 << 16));
+    support::run(Command::new("debugfs").args(["-w", "-R", &sif]).arg(disk));
+    inode.unwrap_or_else(|| panic!("debugfs imap {path}: {imap}"))
+}
+
+#[test]
+fn corrupt_ext4_names_the_inode() {
+    let dir = support::scratch("depth");
+    let files: [(&str, &[u8]); 2] = [
+        ("boot/grub/menu.lst", b"title t\nkernel /boot/vmlinuz\n"),
+        ("boot/vmlinuz", b"not read: its extent tree is broken"),
+    ];
+    let disk = support::bare_disk(&dir, 16, &Fs::Ext("ext4", &files));
+    let d = disk.to_str().unwrap();
+    let inode = break_extent_depth(&disk, "/boot/vmlinuz");
+    let want = format!(
+        "cannot read (hd0)/boot/vmlinuz: ext4: corrupt filesystem: extent in inode {inode} \
+         has an invalid depth"
+    );
+    let out = fails(&[d], 1, &format!("pvgrub-probe: {d}: {want}\n"));
+    assert!(
+        out.contains(&format!("kernel: cannot boot: {want}\n")),
+        "{out}"
+    );
+    let out = fails(&[d, "--json"], 1, &want);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["kernel"]["error"], want.as_str());
+    for text in [&out, &want] {
+        assert!(
+            !text.contains("Corrupt(") && !text.contains("ExtentDepth"),
+            "{text}"
+        );
+    }
+
+    // The menu itself broken: the search says which file it could not read, and why.
+    let menu_inode = break_extent_depth(&disk, "/boot/grub/menu.lst");
+    let depth =
+        format!("ext4: corrupt filesystem: extent in inode {menu_inode} has an invalid depth");
+    fails(
+        &[d],
+        1,
+        &format!("; (hd0): cannot read /boot/grub/menu.lst: {depth}"),
+    );
+    fails(
+        &[d, "(hd0)/boot/grub/menu.lst"],
+        1,
+        &format!("cannot read (hd0)/boot/grub/menu.lst: {depth}"),
+    );
 }

@@ -27,10 +27,12 @@ impl fmt::Display for IoError {
             Self::OutOfRange { offset, len } => {
                 write!(
                     f,
-                    "read of {len} bytes at {offset} is past the end of the device"
+                    "read of {len} bytes at byte {offset} is past the end of the device"
                 )
             }
-            Self::Misaligned => f.write_str("misaligned sector read"),
+            Self::Misaligned => f.write_str(
+                "request not aligned to whole sectors (or a sector size not a power of two)",
+            ),
             Self::Device(status) => write!(f, "device error (status {status})"),
         }
     }

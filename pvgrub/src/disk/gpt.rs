@@ -4,6 +4,7 @@ use super::device::BlockDevice;
 use super::table::{DiskError, PartitionEntry, PartitionKind};
 use alloc::vec;
 use alloc::vec::Vec;
+use core::fmt;
 use gpt_disk_types::{crc::Crc, Crc32, GptHeader, GptPartitionEntry};
 
 /// Largest partition entry array read, in bytes (the usual array is 16 KiB).
@@ -26,15 +27,61 @@ pub enum GptError {
     BadHeaderCrc,
     /// The header does not name the LBA it was read from.
     BadMyLba,
-    /// The entry size is below 128 or not a multiple of 8.
-    BadEntrySize,
+    /// The entry size (the value) is below 128 or not a multiple of 8.
+    BadEntrySize(u32),
     /// The entry array is larger than [`MAX_ENTRY_ARRAY`] bytes.
-    TooManyEntries,
+    TooManyEntries {
+        /// Number of entries the header gives.
+        count: u32,
+        /// Size of each entry in bytes.
+        entry_size: u32,
+    },
+    /// The entry array (at this LBA) does not lie within the disk.
+    EntryArrayOutsideDisk(u64),
     /// The entry array's CRC32 does not match the header.
     BadEntriesCrc,
-    /// An entry ends before it starts.
+    /// The entry of this partition number ends before it starts, or its LBAs overflow.
     BadEntryRange(u32),
 }
+
+impl fmt::Display for GptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::BadSignature => f.write_str("no \"EFI PART\" signature"),
+            Self::BadHeaderSize => write!(
+                f,
+                "header size is below {HEADER_LEN} bytes or larger than a sector"
+            ),
+            Self::BadHeaderCrc => f.write_str("header CRC32 does not match its contents"),
+            Self::BadMyLba => f.write_str("header does not name the LBA it was read from"),
+            Self::BadEntrySize(size) => write!(
+                f,
+                "partition entry size {size} is below {ENTRY_LEN} or not a multiple of 8"
+            ),
+            Self::TooManyEntries { count, entry_size } => write!(
+                f,
+                "partition entry array of {count} entries of {entry_size} bytes is larger \
+                 than {MAX_ENTRY_ARRAY} bytes"
+            ),
+            Self::EntryArrayOutsideDisk(lba) => {
+                write!(
+                    f,
+                    "partition entry array at LBA {lba} lies outside the disk"
+                )
+            }
+            Self::BadEntriesCrc => {
+                f.write_str("partition entry array CRC32 does not match the header")
+            }
+            Self::BadEntryRange(number) => write!(
+                f,
+                "partition {number} (GPT entry {}) ends before it starts or lies beyond any disk",
+                u64::from(number) + 1
+            ),
+        }
+    }
+}
+
+impl core::error::Error for GptError {}
 
 fn crc32(parts: &[&[u8]]) -> u32 {
     let crc = Crc::<u32>::new(&Crc32::ALGORITHM);
@@ -75,42 +122,47 @@ fn read_at_lba<D: BlockDevice + ?Sized>(
     }
     let entry_size = header.size_of_partition_entry.to_u32();
     if entry_size < 128 || !entry_size.is_multiple_of(8) {
-        return Err(GptError::BadEntrySize.into());
+        return Err(GptError::BadEntrySize(entry_size).into());
     }
     let count = header.number_of_partition_entries.to_u32();
+    let too_many = GptError::TooManyEntries { count, entry_size };
     let array_len = entry_size
         .checked_mul(count)
         .filter(|&n| n <= MAX_ENTRY_ARRAY)
-        .ok_or(GptError::TooManyEntries)?;
-    let array_len = usize::try_from(array_len).map_err(|_| GptError::TooManyEntries)?;
+        .ok_or(too_many)?;
+    let array_len = usize::try_from(array_len).map_err(|_| too_many)?;
     let mut array = vec![0u8; array_len];
     let array_lba = header.partition_entry_lba.to_u64();
-    let offset = array_lba.checked_mul(ss).ok_or(DiskError::OutsideDisk(0))?;
+    let outside = GptError::EntryArrayOutsideDisk(array_lba);
+    let offset = array_lba.checked_mul(ss).ok_or(outside)?;
+    if offset
+        .checked_add(array_len as u64)
+        .is_none_or(|end| end > dev.size())
+    {
+        return Err(outside.into());
+    }
     dev.read_at(offset, &mut array)?;
     if crc32(&[&array]) != header.partition_entry_array_crc32.0.to_u32() {
         return Err(GptError::BadEntriesCrc.into());
     }
-    let entry_size = usize::try_from(entry_size).map_err(|_| GptError::BadEntrySize)?;
+    let bad_size = GptError::BadEntrySize(entry_size);
+    let entry_size = usize::try_from(entry_size).map_err(|_| bad_size)?;
     let mut out = Vec::new();
     for (number, chunk) in (0u32..).zip(array.chunks_exact(entry_size)) {
-        let raw = chunk.get(..ENTRY_LEN).ok_or(GptError::BadEntrySize)?;
-        let e: GptPartitionEntry =
-            bytemuck::try_pod_read_unaligned(raw).map_err(|_| GptError::BadEntrySize)?;
+        let raw = chunk.get(..ENTRY_LEN).ok_or(bad_size)?;
+        let e: GptPartitionEntry = bytemuck::try_pod_read_unaligned(raw).map_err(|_| bad_size)?;
         if !e.is_used() {
             continue;
         }
         let first = e.starting_lba.to_u64();
         let last = e.ending_lba.to_u64();
+        let bad_range = GptError::BadEntryRange(number);
         let sectors = last
             .checked_sub(first)
             .and_then(|n| n.checked_add(1))
-            .ok_or(GptError::BadEntryRange(number))?;
-        let start = first
-            .checked_mul(ss)
-            .ok_or(DiskError::OutsideDisk(number))?;
-        let len = sectors
-            .checked_mul(ss)
-            .ok_or(DiskError::OutsideDisk(number))?;
+            .ok_or(bad_range)?;
+        let start = first.checked_mul(ss).ok_or(bad_range)?;
+        let len = sectors.checked_mul(ss).ok_or(bad_range)?;
         out.push(PartitionEntry {
             number,
             start,
@@ -137,10 +189,10 @@ pub(crate) fn read<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<Vec<Partition
     if sectors > 2 {
         match read_at_lba(dev, sectors - 1) {
             Ok(entries) => {
-                log::warn!("primary GPT header is bad ({primary:?}); using the backup");
+                log::warn!("primary GPT header is bad ({primary}); using the backup");
                 return Ok(entries);
             }
-            Err(backup) => log::warn!("backup GPT header is bad too ({backup:?})"),
+            Err(backup) => log::warn!("backup GPT header is bad too ({backup})"),
         }
     }
     Err(primary)

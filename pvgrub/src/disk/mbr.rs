@@ -3,6 +3,7 @@
 use super::device::{BlockDevice, IoError};
 use super::table::{DiskError, PartitionEntry, PartitionKind};
 use alloc::vec::Vec;
+use core::fmt;
 
 /// Most logical partitions followed in an extended partition's chain.
 pub const MAX_LOGICAL: usize = 128;
@@ -18,6 +19,19 @@ pub enum MbrError {
     /// The chain holds more than [`MAX_LOGICAL`] logical partitions.
     TooManyLogical,
 }
+
+impl fmt::Display for MbrError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ExtendedLoop => {
+                f.write_str("the chain of extended boot records comes back to a sector it visited")
+            }
+            Self::TooManyLogical => write!(f, "more than {MAX_LOGICAL} logical partitions"),
+        }
+    }
+}
+
+impl core::error::Error for MbrError {}
 
 /// One of the four 16-byte slots of an MBR or EBR.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

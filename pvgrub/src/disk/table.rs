@@ -5,6 +5,7 @@ use super::gpt::{self, GptError};
 use super::mbr::{self, BootSector, MbrError};
 use super::window::Window;
 use alloc::vec::Vec;
+use core::fmt;
 use gpt_disk_types::Guid;
 
 /// Why a disk's partition table could not be read, or a partition not found.
@@ -24,6 +25,35 @@ pub enum DiskError {
     ExtendedPartition(u32),
     /// The partition does not lie within the disk.
     OutsideDisk(u32),
+}
+
+impl fmt::Display for DiskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "reading the partition table: {e}"),
+            Self::Mbr(e) => write!(f, "MBR: {e}"),
+            Self::Gpt(e) => write!(f, "GPT: primary header: {e}; no valid backup header"),
+            Self::NoPartitionTable => f.write_str("the disk has no partition table"),
+            Self::NoSuchPartition(n) => write!(f, "the partition table has no partition {n}"),
+            Self::ExtendedPartition(n) => write!(
+                f,
+                "partition {n} is an MBR extended partition (it holds logical partitions, \
+                 not a filesystem)"
+            ),
+            Self::OutsideDisk(n) => write!(f, "partition {n} reaches past the end of the disk"),
+        }
+    }
+}
+
+impl core::error::Error for DiskError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Io(e) => Some(e),
+            Self::Mbr(e) => Some(e),
+            Self::Gpt(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl From<IoError> for DiskError {

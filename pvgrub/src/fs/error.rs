@@ -2,7 +2,9 @@
 
 use super::fat::FatError;
 use super::iso9660::IsoError;
+use super::{MAX_BLOCK_SIZE, MAX_DIR_ENTRIES, MAX_PATH, MAX_SYMLINKS};
 use crate::disk::IoError;
+use core::fmt;
 use ext4_view::Ext4Error;
 
 /// Why a filesystem could not be mounted, or a path not read.
@@ -12,8 +14,21 @@ pub enum FsError {
     Io(IoError),
     /// The device holds no filesystem that pv-grub reads.
     Unrecognised,
-    /// The filesystem says it is larger than the device holding it.
-    LargerThanDevice,
+    /// The ext2/3/4 superblock gives a block size over
+    /// [`MAX_BLOCK_SIZE`](super::MAX_BLOCK_SIZE) bytes.
+    BadBlockSize {
+        /// The superblock's `s_log_block_size` (the block size is `1024 << log_block_size`).
+        log_block_size: u32,
+    },
+    /// The ext2/3/4 superblock says the filesystem is larger than the device holding it.
+    LargerThanDevice {
+        /// Blocks the superblock gives.
+        blocks: u64,
+        /// Bytes per block.
+        block_size: u64,
+        /// Size of the device in bytes.
+        device: u64,
+    },
     /// No such file or directory.
     NotFound,
     /// A path component that must be a directory is not one.
@@ -44,6 +59,62 @@ pub enum FsError {
     Fat(FatError),
     /// A corrupt or unsupported iso9660 filesystem.
     Iso(IsoError),
+}
+
+impl fmt::Display for FsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "{e}"),
+            Self::Unrecognised => f.write_str("no ext2/3/4, FAT or iso9660 filesystem"),
+            Self::BadBlockSize { log_block_size } => write!(
+                f,
+                "ext4: superblock gives a block size of 1024 << {log_block_size} bytes, more \
+                 than {MAX_BLOCK_SIZE}"
+            ),
+            Self::LargerThanDevice {
+                blocks,
+                block_size,
+                device,
+            } => write!(
+                f,
+                "ext4: superblock gives {blocks} blocks of {block_size} bytes, more than the \
+                 {device}-byte device"
+            ),
+            Self::NotFound => f.write_str("no such file or directory"),
+            Self::NotADirectory => f.write_str("a path component is not a directory"),
+            Self::IsADirectory => f.write_str("is a directory, not a file"),
+            Self::NotAFile => f.write_str("is a device node, fifo or socket, not a file"),
+            Self::TooLarge { len, max } => {
+                write!(f, "file of {len} bytes is larger than the {max}-byte limit")
+            }
+            Self::SymlinkLoop => write!(f, "more than {MAX_SYMLINKS} symlinks (a loop?)"),
+            Self::PathTooLong => write!(
+                f,
+                "path longer than {MAX_PATH} bytes (with symlink targets spliced in)"
+            ),
+            Self::DirTooLarge => write!(
+                f,
+                "directory has more than {MAX_DIR_ENTRIES} entries, or more bytes than the \
+                 filesystem allows"
+            ),
+            Self::ShortRead => f.write_str("file ended before its recorded length"),
+            Self::Ext4(e) => write!(f, "ext4: {e}"),
+            Self::Fat(e) => write!(f, "FAT: {e}"),
+            Self::Iso(e) => write!(f, "iso9660: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for FsError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Io(e) => Some(e),
+            Self::Ext4(e) => Some(e),
+            Self::Fat(e) => Some(e),
+            Self::Iso(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl From<IoError> for FsError {

@@ -1,7 +1,7 @@
 //! ext2/3/4 through the ext4-view crate, reading through a [`BlockDevice`].
 
-use super::MAX_DIR_ENTRIES;
 use super::{read_if_present, DirEntry, FileSystem, FsError, FsKind, Metadata, NodeKind};
+use super::{MAX_BLOCK_SIZE, MAX_DIR_ENTRIES};
 use crate::disk::{BlockDevice, IoError};
 use alloc::boxed::Box;
 use alloc::format;
@@ -69,16 +69,25 @@ fn le32(sb: &[u8; 0x154], at: usize) -> u32 {
 
 impl Precheck {
     /// Reads the superblock. Like Linux, refuses a filesystem larger than its device: ext4-view
-    /// sizes its block group table from the block count alone.
+    /// sizes its block group table from the block count alone. Blocks over [`MAX_BLOCK_SIZE`]
+    /// (which ext4-view would take up to 2 GiB) are refused too.
     fn new<D: BlockDevice>(dev: &mut D) -> Result<Self, FsError> {
         let mut sb = [0u8; 0x154];
         dev.read_at(1024, &mut sb)?;
         // ext4-view combines the block count halves whether or not the 64bit feature is set.
         let blocks = (u64::from(le32(&sb, 0x150)) << 32) | u64::from(le32(&sb, 0x4));
-        let block_size = 1024u64.checked_shl(le32(&sb, 0x18)).filter(|&b| b <= 65536);
-        let bytes = block_size.and_then(|b| b.checked_mul(blocks));
-        if bytes.is_none_or(|n| n > dev.size()) {
-            return Err(FsError::LargerThanDevice);
+        let log_block_size = le32(&sb, 0x18);
+        let block_size = 1024u64
+            .checked_shl(log_block_size)
+            .filter(|b| (1024..=MAX_BLOCK_SIZE).contains(b))
+            .ok_or(FsError::BadBlockSize { log_block_size })?;
+        let device = dev.size();
+        if block_size.checked_mul(blocks).is_none_or(|n| n > device) {
+            return Err(FsError::LargerThanDevice {
+                blocks,
+                block_size,
+                device,
+            });
         }
         let inode_size = match le32(&sb, 0x4c) {
             0 => 128, // revision 0: fixed 128-byte inodes

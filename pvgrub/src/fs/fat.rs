@@ -3,8 +3,10 @@
 mod bpb;
 mod chain;
 mod dir;
+mod error;
 
 pub use bpb::FatKind;
+pub use error::FatError;
 
 use super::path::{resolve, Tree};
 use super::{DirEntry, FileSystem, FsError, FsKind, Metadata, NodeKind, MAX_DIR_ENTRIES};
@@ -19,25 +21,6 @@ use dir::{same_name, Entry, Parser, Slot};
 
 /// Largest directory, in bytes: 65536 entries of 32 bytes, the most FAT allows.
 const MAX_DIR_BYTES: u64 = 65536 * 32;
-
-/// Why a FAT filesystem could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FatError {
-    /// The boot sector is not a FAT boot sector.
-    NotFat,
-    /// The boot sector's numbers do not describe a usable filesystem.
-    BadGeometry,
-    /// A chain names a cluster beyond the end of the filesystem.
-    ClusterOutOfRange(u32),
-    /// A chain runs into a free (or reserved) cluster.
-    FreeClusterInChain,
-    /// A chain runs into a cluster marked bad.
-    BadClusterInChain,
-    /// A chain comes back to a cluster it has visited.
-    ChainLoop,
-    /// A chain ends before the file's recorded length.
-    ChainTooShort,
-}
 
 /// Whether `dev` starts with a FAT boot sector.
 pub(crate) fn probe<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<bool, IoError> {

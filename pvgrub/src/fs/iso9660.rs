@@ -1,8 +1,11 @@
 //! ISO 9660 with Rock Ridge (names, symlinks, deep directories) or Joliet names, read-only.
 
+mod error;
 mod record;
 mod susp;
 mod volume;
+
+pub use error::IsoError;
 
 use super::path::{resolve, Tree};
 use super::{DirEntry, FileSystem, FsError, FsKind, Metadata, NodeKind, MAX_DIR_ENTRIES};
@@ -16,30 +19,7 @@ use susp::RockRidge;
 use volume::Volume;
 
 /// Most continuation areas (CE) followed for one directory record.
-const MAX_CONTINUATIONS: usize = 16;
-
-/// Why an iso9660 filesystem could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IsoError {
-    /// A volume descriptor lacks the "CD001" identifier before the set terminator.
-    BadVolumeDescriptor,
-    /// The descriptor set has no primary volume descriptor.
-    NoPrimaryVolume,
-    /// The logical block size is not 512, 1024 or 2048.
-    BadBlockSize,
-    /// A directory record is too short for its contents or crosses a block boundary.
-    BadRecord,
-    /// A Rock Ridge entry is malformed, or a symlink has no target.
-    BadSystemUse,
-    /// A continuation area (CE) lies outside its block, or there are too many.
-    BadContinuation,
-    /// A Rock Ridge name is longer than 255 bytes, or a symlink target than 4096.
-    NameTooLong,
-    /// The file is recorded in several extents (over 4 GiB); not supported.
-    MultiExtent,
-    /// The file is recorded in interleaved mode; not supported.
-    Interleaved,
-}
+pub(crate) const MAX_CONTINUATIONS: usize = 16;
 
 /// Which names an image's tree is read with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +188,8 @@ impl<D: BlockDevice> IsoFs<D> {
         visit: &mut dyn FnMut(Node) -> ControlFlow<()>,
     ) -> Result<(), FsError> {
         let bs = u64::from(self.vol.block_size);
-        let mut buf = vec![0u8; usize::try_from(bs).map_err(|_| IsoError::BadBlockSize)?];
+        let bad = IsoError::BadBlockSize(self.vol.block_size);
+        let mut buf = vec![0u8; usize::try_from(bs).map_err(|_| bad)?];
         let start = self.block_offset(block)?;
         self.dev.read_at(start, &mut buf)?;
         let dot = Record::new_checked(&buf)?;

@@ -8,7 +8,7 @@ const MAGIC_OFFSET: usize = 0x202;
 /// The header fields up to `init_size` (protocol 2.10+); older headers are shorter.
 const HEADER_END: usize = 0x264;
 /// Protocol 2.08 added `payload_offset`/`payload_length`.
-const MIN_VERSION: u16 = 0x0208;
+pub(super) const MIN_VERSION: u16 = 0x0208;
 
 /// The setup header of a bzImage, checked against the file it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

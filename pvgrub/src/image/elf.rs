@@ -12,7 +12,7 @@ use object::LittleEndian;
 
 const LE: LittleEndian = LittleEndian;
 /// Most notes Xen reads before it calls an image broken (ELF_MAX_TOTAL_NOTE_COUNT).
-const MAX_NOTES: usize = 1024;
+pub(super) const MAX_NOTES: usize = 1024;
 
 /// A loadable segment (`PT_LOAD` with any of R, W, X), checked against the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +75,7 @@ impl<'a> Elf<'a> {
     /// overflow, no two overlapping in physical addresses, spanning at most `max_span`.
     pub(super) fn segments(&self, limits: &Limits) -> Result<Vec<Segment>, ImageError> {
         let mut out = Vec::new();
-        for ph in self.phdrs {
+        for (index, ph) in self.phdrs.iter().enumerate() {
             let flags = ph.p_flags(LE).0;
             if ph.p_type(LE) != PT_LOAD || flags & (PF_R.0 | PF_W.0 | PF_X.0) == 0 {
                 continue;
@@ -97,7 +97,7 @@ impl<'a> Elf<'a> {
                 || seg.paddr.checked_add(seg.memsz).is_none()
                 || seg.vaddr.checked_add(seg.memsz).is_none()
             {
-                return Err(ImageError::BadSegment);
+                return Err(ImageError::BadSegment(index));
             }
             out.try_reserve(1).map_err(|_| ImageError::OutOfMemory)?;
             out.push(seg);
@@ -120,8 +120,12 @@ impl<'a> Elf<'a> {
             .map(|s| s.paddr + s.memsz)
             .max()
             .unwrap_or(start);
-        if end - start > limits.max_span {
-            return Err(ImageError::SpanTooLarge);
+        let span = end - start;
+        if span > limits.max_span {
+            return Err(ImageError::SpanTooLarge {
+                span,
+                max: limits.max_span,
+            });
         }
         Ok(out)
     }

@@ -25,6 +25,33 @@ mod kind {
     pub const PHYS32_ENTRY: u32 = 18;
 }
 
+/// The name of Xen note type `t` (`XEN_ELFNOTE_` left off), if Xen defines it.
+pub(super) fn note_name(t: u32) -> Option<&'static str> {
+    const NAMES: [&str; 18] = [
+        "ENTRY",
+        "HYPERCALL_PAGE",
+        "VIRT_BASE",
+        "PADDR_OFFSET",
+        "XEN_VERSION",
+        "GUEST_OS",
+        "GUEST_VERSION",
+        "LOADER",
+        "PAE_MODE",
+        "FEATURES",
+        "BSD_SYMTAB",
+        "HV_START_LOW",
+        "L1_MFN_VALID",
+        "SUSPEND_CANCEL",
+        "INIT_P2M",
+        "MOD_START_PFN",
+        "SUPPORTED_FEATURES",
+        "PHYS32_ENTRY",
+    ];
+    NAMES
+        .get(usize::try_from(t.checked_sub(kind::ENTRY)?).ok()?)
+        .copied()
+}
+
 /// Where the notes were found, in the order Xen looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NoteSource {

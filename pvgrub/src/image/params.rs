@@ -47,7 +47,7 @@ impl PvParams {
             return Err(ImageError::NotForXenPv);
         }
         if notes.paddr_offset.is_some() && notes.virt_base.is_none() {
-            return Err(ImageError::BadAddresses);
+            return Err(ImageError::PaddrOffsetWithoutVirtBase);
         }
         let virt_base = notes.virt_base.unwrap_or(0);
         let paddr_offset = notes.paddr_offset.unwrap_or(match notes.source {
@@ -65,18 +65,28 @@ impl PvParams {
         let virt_kstart = paddr_start.wrapping_add(virt_offset);
         let virt_kend = paddr_end.wrapping_add(virt_offset);
         let virt_entry = notes.entry.unwrap_or(e_entry);
-        if virt_kstart > virt_kend
-            || virt_entry < virt_kstart
-            || virt_entry > virt_kend
-            || virt_base > virt_kstart
-        {
-            return Err(ImageError::BadAddresses);
+        if virt_base > virt_kstart {
+            return Err(ImageError::KernelBelowVirtBase {
+                virt_base,
+                virt_kstart,
+            });
         }
-        if notes
+        if virt_kstart > virt_kend || virt_entry < virt_kstart || virt_entry > virt_kend {
+            return Err(ImageError::EntryOutsideKernel {
+                virt_entry,
+                virt_kstart,
+                virt_kend,
+            });
+        }
+        if let Some(init_p2m) = notes
             .init_p2m
-            .is_some_and(|p2m| (virt_kstart..virt_kend).contains(&p2m))
+            .filter(|p2m| (virt_kstart..virt_kend).contains(p2m))
         {
-            return Err(ImageError::BadAddresses);
+            return Err(ImageError::P2mInsideKernel {
+                init_p2m,
+                virt_kstart,
+                virt_kend,
+            });
         }
         Ok(PvParams {
             virt_base,

@@ -57,38 +57,64 @@ pub enum DeviceError {
 impl fmt::Display for DeviceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            DeviceError::Unclosed => "missing ')' in device name",
-            DeviceError::Empty => "empty or missing device name",
-            DeviceError::UnknownKind => "unsupported drive kind",
-            DeviceError::BadDrive => "bad drive number",
-            DeviceError::BadPartition => "bad partition",
+            DeviceError::Unclosed => "device name without its closing ')'",
+            DeviceError::Empty => "missing device name (or one not starting with '(')",
+            DeviceError::UnknownKind => "unknown drive kind in device name (not hd, nd, fd or cd)",
+            DeviceError::BadDrive => "bad or missing drive number in device name",
+            DeviceError::BadPartition => "bad partition number in device name",
         })
     }
 }
+
+impl core::error::Error for DeviceError {}
 
 impl fmt::Display for MenuErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MenuErrorKind::TooLarge { size } => write!(
                 f,
-                "menu of {size} bytes is larger than {} bytes",
+                "menu of {size} bytes is larger than the {}-byte limit",
                 super::MAX_MENU_BYTES
             ),
             MenuErrorKind::BadDevice(e) => write!(f, "{e}"),
-            MenuErrorKind::UnterminatedQuote => f.write_str("unterminated quoted string"),
-            MenuErrorKind::UnclosedBlock => f.write_str("'{' block not closed"),
-            MenuErrorKind::UnexpectedCloseBrace => f.write_str("'}' without a block"),
-            MenuErrorKind::UnexpectedOpenBrace => f.write_str("unexpected '{'"),
-            MenuErrorKind::MissingOpenBrace => f.write_str("block command without '{'"),
-            MenuErrorKind::MissingTitle => f.write_str("menu entry without a title"),
+            MenuErrorKind::UnterminatedQuote => {
+                f.write_str("quoted string not closed before the end of the file")
+            }
+            MenuErrorKind::UnclosedBlock => f.write_str("'{' block opened here is never closed"),
+            MenuErrorKind::UnexpectedCloseBrace => f.write_str("'}' without an open block"),
+            MenuErrorKind::UnexpectedOpenBrace => f.write_str("'{' where no block can start"),
+            MenuErrorKind::MissingOpenBrace => {
+                f.write_str("menuentry, submenu or function not followed by '{'")
+            }
+            MenuErrorKind::MissingTitle => f.write_str("menuentry or submenu without a title"),
             MenuErrorKind::NestedMenuentry => f.write_str("menuentry inside a menuentry"),
-            MenuErrorKind::TooDeep => f.write_str("blocks nested too deeply"),
+            MenuErrorKind::TooDeep => {
+                write!(f, "blocks nested deeper than {}", super::grubcfg::MAX_DEPTH)
+            }
+        }
+    }
+}
+
+impl core::error::Error for MenuErrorKind {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            MenuErrorKind::BadDevice(e) => Some(e),
+            _ => None,
         }
     }
 }
 
 impl fmt::Display for MenuError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.kind)
+        match self.line {
+            0 => write!(f, "{}", self.kind),
+            line => write!(f, "line {line}: {}", self.kind),
+        }
+    }
+}
+
+impl core::error::Error for MenuError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        self.kind.source()
     }
 }

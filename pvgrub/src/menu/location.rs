@@ -57,10 +57,21 @@ pub enum MenuLocationError {
 impl fmt::Display for MenuLocationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MenuLocationError::NotAPath => f.write_str("not a GRUB file name"),
+            MenuLocationError::NotAPath => {
+                f.write_str("not a GRUB file name like (hd0,0)/boot/grub/menu.lst")
+            }
             MenuLocationError::NoDevice => f.write_str("path without a (device)"),
             MenuLocationError::BadDevice(e) => write!(f, "{e}"),
             MenuLocationError::MissingPath => f.write_str("no absolute path after the device"),
+        }
+    }
+}
+
+impl core::error::Error for MenuLocationError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            MenuLocationError::BadDevice(e) => Some(e),
+            _ => None,
         }
     }
 }

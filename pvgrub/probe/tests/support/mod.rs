@@ -8,6 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
+#[path = "../../../tests/text_support/mod.rs"]
+mod text_support;
+pub use text_support::looks_like_debug;
+
 /// Sector size of the images.
 pub const SECTOR: u64 = 512;
 
@@ -178,6 +182,20 @@ pub fn probe(args: &[&str]) -> (i32, String, String) {
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8(out.stderr).unwrap(),
     )
+}
+
+/// Runs the probe, which must exit with `code` and print on stderr `message`, as text (no
+/// `{:?}` dump); returns its stdout.
+pub fn fails(args: &[&str], code: i32, message: &str) -> String {
+    let (got, out, err) = probe(args);
+    assert_eq!(got, code, "exit status; stdout {out}, stderr {err}");
+    assert!(err.contains(message), "stderr {err:?} lacks {message:?}");
+    assert!(err.starts_with("pvgrub-probe: "), "{err}");
+    assert!(
+        !looks_like_debug(&err),
+        "stderr looks like Debug output: {err}"
+    );
+    out
 }
 
 /// Runs `pvgrub-probe DISK [MENU] --json`, which must succeed, and parses its object.

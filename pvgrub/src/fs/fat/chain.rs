@@ -86,9 +86,9 @@ impl Table {
         if v >= end {
             Ok(None)
         } else if v == end - 1 {
-            Err(FatError::BadClusterInChain.into())
+            Err(FatError::BadClusterInChain(c).into())
         } else if v < 2 {
-            Err(FatError::FreeClusterInChain.into())
+            Err(FatError::FreeClusterInChain(c).into())
         } else if !geo.is_valid_cluster(v) {
             Err(FatError::ClusterOutOfRange(v).into())
         } else {

@@ -42,7 +42,7 @@ pub(crate) fn is_descriptor(d: &[u8]) -> bool {
 fn volume(d: &[u8; SECTOR as usize]) -> Result<Volume, IsoError> {
     let block_size = u32::from(u16::from_le_bytes([d[128], d[129]]));
     if !matches!(block_size, 512 | 1024 | 2048) {
-        return Err(IsoError::BadBlockSize);
+        return Err(IsoError::BadBlockSize(block_size));
     }
     let root = Record::new_checked(&d[156..190])?;
     Ok(Volume {
@@ -63,9 +63,10 @@ pub(crate) fn read<D: BlockDevice>(dev: &mut D) -> Result<Volumes, FsError> {
     let mut joliet = None;
     let mut d = [0u8; SECTOR as usize];
     for i in 0..MAX_DESCRIPTORS {
-        dev.read_at(FIRST_DESCRIPTOR + i * SECTOR, &mut d)?;
+        let at = FIRST_DESCRIPTOR + i * SECTOR;
+        dev.read_at(at, &mut d)?;
         if !is_descriptor(&d) {
-            return Err(IsoError::BadVolumeDescriptor.into());
+            return Err(IsoError::BadVolumeDescriptor(at / SECTOR).into());
         }
         match d[0] {
             1 if primary.is_none() => primary = Some(volume(&d)?),

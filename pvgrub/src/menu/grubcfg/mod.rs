@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 use lexer::{Lexer, Token};
 
 /// Deepest nesting of `{}` blocks accepted.
-const MAX_DEPTH: usize = 16;
+pub(super) const MAX_DEPTH: usize = 16;
 /// Most fallback entries kept, as in GRUB legacy.
 const MAX_FALLBACK: usize = 8;
 
