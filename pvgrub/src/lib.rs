@@ -14,3 +14,4 @@ pub mod fs;
 pub mod image;
 pub mod layout;
 pub mod menu;
+pub mod text;
