@@ -41,7 +41,7 @@ fn block_device_and_partition_table_errors() {
     assert_eq!(sources(&disk), [oor.to_string()]);
     assert_eq!(
         DiskError::Mbr(MbrError::TooManyLogical).to_string(),
-        "MBR: more than 128 logical partitions"
+        "MBR: more than 128 logical partitions (those after the 128th are ignored)"
     );
     assert_eq!(
         DiskError::ExtendedPartition(2).to_string(),

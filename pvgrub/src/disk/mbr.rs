@@ -26,7 +26,11 @@ impl fmt::Display for MbrError {
             Self::ExtendedLoop => {
                 f.write_str("the chain of extended boot records comes back to a sector it visited")
             }
-            Self::TooManyLogical => write!(f, "more than {MAX_LOGICAL} logical partitions"),
+            Self::TooManyLogical => write!(
+                f,
+                "more than {MAX_LOGICAL} logical partitions (those after the {MAX_LOGICAL}th \
+                 are ignored)"
+            ),
         }
     }
 }
@@ -148,8 +152,13 @@ fn entry(
     }
 }
 
-/// The primary partitions of `mbr`, numbered 0-3 by slot.
-pub(crate) fn primaries(mbr: &BootSector, ss: u64) -> Result<Vec<PartitionEntry>, DiskError> {
+/// The primary partitions of `mbr`, numbered 0-3 by slot; a slot that cannot lie on any disk
+/// is left out and reported in `problems`.
+pub(crate) fn primaries(
+    mbr: &BootSector,
+    ss: u64,
+    problems: &mut Vec<DiskError>,
+) -> Vec<PartitionEntry> {
     let mut out = Vec::new();
     for (number, slot) in (0u32..).zip(mbr.slots()) {
         if !slot.is_used() {
@@ -163,30 +172,43 @@ pub(crate) fn primaries(mbr: &BootSector, ss: u64) -> Result<Vec<PartitionEntry>
                 bootable: slot.status == 0x80,
             }
         };
-        out.push(entry(number, 0, slot, ss, kind)?);
+        match entry(number, 0, slot, ss, kind) {
+            Ok(e) => out.push(e),
+            Err(e) => problems.push(e),
+        }
     }
-    Ok(out)
+    out
 }
 
-/// Follows the EBR chain of the first extended partition of `mbr` and returns up to `limit`
-/// logical partitions, numbered from 4 in chain order.
+/// Follows the EBR chain of the first extended partition of `mbr` and returns its logical
+/// partitions (at most [`MAX_LOGICAL`]), numbered from 4 in chain order. What ends the chain
+/// early (a loop, too many links, a read error, a slot outside any disk) goes to `problems`;
+/// the partitions before it are kept.
 pub(crate) fn logicals<D: BlockDevice + ?Sized>(
     dev: &mut D,
     mbr: &BootSector,
-    limit: usize,
-) -> Result<Vec<PartitionEntry>, DiskError> {
-    let ss = u64::from(dev.sector_size());
+    problems: &mut Vec<DiskError>,
+) -> Vec<PartitionEntry> {
     let mut out = Vec::new();
+    if let Err(e) = follow_chain(dev, mbr, &mut out) {
+        problems.push(e);
+    }
+    out
+}
+
+fn follow_chain<D: BlockDevice + ?Sized>(
+    dev: &mut D,
+    mbr: &BootSector,
+    out: &mut Vec<PartitionEntry>,
+) -> Result<(), DiskError> {
+    let ss = u64::from(dev.sector_size());
     let Some(ext) = mbr.slots().iter().find(|s| s.is_used() && s.is_extended()) else {
-        return Ok(out);
+        return Ok(());
     };
     let ext_start = u64::from(ext.start);
     let mut visited: Vec<u64> = Vec::new();
     let mut next = Some(ext_start);
     while let Some(lba) = next.take() {
-        if out.len() >= limit {
-            break;
-        }
         if visited.contains(&lba) {
             return Err(MbrError::ExtendedLoop.into());
         }
@@ -215,5 +237,5 @@ pub(crate) fn logicals<D: BlockDevice + ?Sized>(
             }
         }
     }
-    Ok(out)
+    Ok(())
 }

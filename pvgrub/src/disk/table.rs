@@ -129,10 +129,16 @@ impl PartitionEntry {
 }
 
 /// The partition table of a disk (or the lack of one).
+///
+/// A table with a broken part keeps what it could read: a looping or overlong chain of logical
+/// partitions ends the chain, and a slot that lies outside any disk is left out; each such
+/// problem is kept in [`PartitionTable::problems`] (and logged), so the other partitions stay
+/// usable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionTable {
     kind: TableKind,
     entries: Vec<PartitionEntry>,
+    problems: Vec<DiskError>,
 }
 
 /// What sector 0 says the disk holds.
@@ -147,24 +153,34 @@ impl PartitionTable {
     /// Reads the table of `dev`: GPT if sector 0 is a protective MBR, else MBR with its logical
     /// partitions, else none (no 0x55AA signature, no used slot, or invalid boot indicators, as
     /// in a FAT boot sector).
+    ///
+    /// Fails only when nothing can be read: sector 0 cannot be read, or neither GPT header is
+    /// valid.
     pub fn read<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<Self, DiskError> {
         let Some(mbr) = classify(dev)? else {
             return Ok(Self {
                 kind: TableKind::None,
                 entries: Vec::new(),
+                problems: Vec::new(),
             });
         };
         if mbr.is_protective() {
             return Ok(Self {
                 kind: TableKind::Gpt,
                 entries: gpt::read(dev)?,
+                problems: Vec::new(),
             });
         }
-        let mut entries = mbr::primaries(&mbr, u64::from(dev.sector_size()))?;
-        entries.extend(mbr::logicals(dev, &mbr, mbr::MAX_LOGICAL)?);
+        let mut problems = Vec::new();
+        let mut entries = mbr::primaries(&mbr, u64::from(dev.sector_size()), &mut problems);
+        entries.extend(mbr::logicals(dev, &mbr, &mut problems));
+        for p in &problems {
+            log::warn!("partition table: {p}; the other partitions are still used");
+        }
         Ok(Self {
             kind: TableKind::Mbr,
             entries,
+            problems,
         })
     }
 
@@ -182,40 +198,47 @@ impl PartitionTable {
     pub fn get(&self, number: u32) -> Option<&PartitionEntry> {
         self.entries.iter().find(|e| e.number == number)
     }
+
+    /// What was wrong with the parts of the table left out (empty for a sound table).
+    pub fn problems(&self) -> &[DiskError] {
+        &self.problems
+    }
+
+    /// The byte window of partition `number`, checked to lie within a disk of `disk_size`
+    /// bytes. A number the table lacks is [`DiskError::NoSuchPartition`], or the problem that
+    /// cut the table short (a broken logical chain) if there was one.
+    pub fn window(&self, number: u32, disk_size: u64) -> Result<Window, DiskError> {
+        if self.kind == TableKind::None {
+            return Err(DiskError::NoPartitionTable);
+        }
+        let Some(entry) = self.get(number) else {
+            return Err(self
+                .problems
+                .first()
+                .copied()
+                .unwrap_or(DiskError::NoSuchPartition(number)));
+        };
+        if entry.kind == PartitionKind::MbrExtended {
+            return Err(DiskError::ExtendedPartition(number));
+        }
+        let window = entry.window();
+        match window.end() {
+            Some(end) if end <= disk_size => Ok(window),
+            _ => Err(DiskError::OutsideDisk(number)),
+        }
+    }
 }
 
 /// The byte window of GRUB's `(hdN)` (`partition` = `None`: the whole disk, with or without a
-/// table) or `(hdN,M)` (`Some(M)`), checked to lie within the disk.
-///
-/// For an MBR primary partition only sector 0 is read; for a logical partition, only the chain
-/// up to it.
+/// table) or `(hdN,M)` (`Some(M)`), checked to lie within the disk. Reads the whole table; to
+/// find several partitions of one disk, read it once with [`PartitionTable::read`] and use
+/// [`PartitionTable::window`].
 pub fn locate<D: BlockDevice + ?Sized>(
     dev: &mut D,
     partition: Option<u32>,
 ) -> Result<Window, DiskError> {
-    let Some(number) = partition else {
-        return Ok(Window::whole(dev));
-    };
-    let mbr = classify(dev)?.ok_or(DiskError::NoPartitionTable)?;
-    let ss = u64::from(dev.sector_size());
-    let entries = if mbr.is_protective() {
-        gpt::read(dev)?
-    } else if number < 4 {
-        mbr::primaries(&mbr, ss)?
-    } else {
-        let wanted = usize::try_from(number - 3).unwrap_or(usize::MAX);
-        mbr::logicals(dev, &mbr, wanted)?
-    };
-    let entry = entries
-        .iter()
-        .find(|e| e.number == number)
-        .ok_or(DiskError::NoSuchPartition(number))?;
-    if entry.kind == PartitionKind::MbrExtended {
-        return Err(DiskError::ExtendedPartition(number));
-    }
-    let window = entry.window();
-    match window.end() {
-        Some(end) if end <= dev.size() => Ok(window),
-        _ => Err(DiskError::OutsideDisk(number)),
+    match partition {
+        None => Ok(Window::whole(dev)),
+        Some(number) => PartitionTable::read(dev)?.window(number, dev.size()),
     }
 }
