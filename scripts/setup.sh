@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One-time machine set-up for building and testing: Debian packages and the Rust guest target.
+# One-time machine set-up for building and testing: Debian packages, the Rust guest target,
+# rustfmt and clippy.
 # Idempotent; run as root (CI and the project's machines run as root).
 set -euo pipefail
 
@@ -26,4 +27,7 @@ fi
 
 toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$(dirname "$0")/../rust-toolchain.toml")
 rustup target add --toolchain "$toolchain" x86_64-unknown-none >/dev/null
-echo "setup: ok (toolchain $toolchain with x86_64-unknown-none)"
+# cargo xtask check runs cargo fmt and clippy (rust-toolchain.toml lists them, but with
+# RUSTUP_AUTO_INSTALL=0 nothing installs a missing component)
+rustup component add --toolchain "$toolchain" rustfmt clippy >/dev/null
+echo "setup: ok (toolchain $toolchain with x86_64-unknown-none, rustfmt, clippy)"

@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The target guest images are built for.
+pub const GUEST_TARGET: &str = "x86_64-unknown-none";
+
 /// A guest image the workspace can build: its cargo package and its source directory.
 pub struct Guest {
     /// Image and package name (`hello` builds `target/images/hello.gz`).
@@ -15,6 +18,13 @@ pub fn root() -> PathBuf {
         .parent()
         .expect("xtask lives inside the workspace")
         .to_path_buf()
+}
+
+/// A `cargo` command (the one running xtask, else `cargo` on the PATH) in the workspace root.
+pub fn cargo() -> Command {
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.current_dir(root());
+    cargo
 }
 
 /// Every guest package: each directory under `examples/` and `tests/images/` with a Cargo.toml.
@@ -45,10 +55,8 @@ pub fn build(names: &[String]) -> Result<Vec<PathBuf>, String> {
             return Err(format!("no guest named {n:?} (known: {})", list.join(", ")));
         }
     }
-    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo
-        .current_dir(root())
-        .args(["build", "--release", "--target", "x86_64-unknown-none"]);
+    let mut cargo = cargo();
+    cargo.args(["build", "--release", "--target", GUEST_TARGET]);
     for n in names {
         cargo.args(["-p", n]);
     }
@@ -60,7 +68,11 @@ pub fn build(names: &[String]) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     let mut images = Vec::new();
     for n in names {
-        let elf = root().join("target/x86_64-unknown-none/release").join(n);
+        let elf = root()
+            .join("target")
+            .join(GUEST_TARGET)
+            .join("release")
+            .join(n);
         let stripped = out_dir.join(n);
         let status = Command::new("strip")
             .arg("-o")

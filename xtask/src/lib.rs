@@ -1,5 +1,8 @@
-//! The project's build and run driver as a library: guest image builds ([`build`]) and the
-//! Xen-in-QEMU rig ([`rig`]), used by the `cargo xtask` binary and by the rig tests.
+//! The project's build and run driver as a library: guest image builds ([`build`]), the static
+//! checks ([`check`]) and the Xen-in-QEMU rig ([`rig`]), used by the `cargo xtask` binary and
+//! by the rig tests.
+#![forbid(unsafe_code)]
 
 pub mod build;
+pub mod check;
 pub mod rig;

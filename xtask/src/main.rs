@@ -2,14 +2,17 @@
 //!
 //! - `cargo xtask build NAME | --all`: build guest images into `target/images/NAME.gz`.
 //! - `cargo xtask run NAME [...]`: boot an image on the Xen-in-QEMU rig (or `--host` Xen).
+//! - `cargo xtask check`: the static checks (unsafe-code audit, rustfmt, clippy).
+//! - `cargo xtask test`: the checks, the host tests, the rig tests.
+#![forbid(unsafe_code)]
 
-use xtask::{build, rig};
+use xtask::{build, check, rig};
 
 use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask test"
+        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask check\n  cargo xtask test"
     );
     ExitCode::from(2)
 }
@@ -22,6 +25,7 @@ fn main() -> ExitCode {
     let result = match cmd.as_str() {
         "build" => build::cmd(rest),
         "run" => rig::cli::run(rest).map_err(|e| e.to_string()),
+        "check" => check::cmd(rest).map_err(|e| e.to_string()),
         "test" => rig::cli::test(rest).map_err(|e| e.to_string()),
         _ => return usage(),
     };

@@ -2,6 +2,7 @@
 //! heap, and powers off.
 #![no_std]
 #![no_main]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

@@ -3,6 +3,7 @@
 //! (`xl shutdown` or `xl reboot`), and says why it is exiting.
 #![no_std]
 #![no_main]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

@@ -1,4 +1,5 @@
 #![no_main]
+#![forbid(unsafe_code)]
 
 #[path = "../harness.rs"]
 mod harness;

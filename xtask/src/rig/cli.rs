@@ -2,11 +2,10 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::{run_guest_host, GuestSpec, Outcome, Reason, Rig, RigError, RigOptions, Xenstored};
-use crate::build::{build, root};
+use crate::build::{build, cargo};
 
 /// The options of `cargo xtask run`.
 const RUN_USAGE: &str = "cargo xtask run NAME [--disk IMG]... [--ramdisk FILE] [--extra STR] \
@@ -93,24 +92,24 @@ pub fn run(args: &[String]) -> Result<(), RigError> {
     }
 }
 
-/// `cargo xtask test`: the host tests (`cargo test`, the workspace's default members), then
-/// the rig tests (`cargo test -p rig-tests`). Both run; either failing fails the command.
+/// `cargo xtask test`: the static checks ([`crate::check::run`]; if any fails, nothing else
+/// runs), then the host tests (`cargo test`, the workspace's default members), then the rig
+/// tests (`cargo test -p rig-tests`). Both test runs run; either failing fails the command.
 pub fn test(args: &[String]) -> Result<(), RigError> {
     if !args.is_empty() {
         return Err(RigError::Usage("usage: cargo xtask test".into()));
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    crate::check::run()?;
     let mut failed = Vec::new();
     for (what, cargo_args) in [
         ("host tests", &["test"][..]),
         ("rig tests", &["test", "-p", "rig-tests"][..]),
     ] {
         eprintln!("xtask test: {what}: cargo {}", cargo_args.join(" "));
-        let status = Command::new(&cargo)
-            .current_dir(root())
+        let status = cargo()
             .args(cargo_args)
             .status()
-            .map_err(|e| RigError::io(&cargo, e))?;
+            .map_err(|e| RigError::io("cargo", e))?;
         if !status.success() {
             failed.push(format!("{what} ({status})"));
         }

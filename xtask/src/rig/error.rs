@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::guest::Outcome;
+use crate::check::CheckError;
 
 /// What can go wrong while building, booting or driving the rig.
 #[derive(Debug)]
@@ -59,6 +60,8 @@ pub enum RigError {
     Missing(PathBuf),
     /// Bad command-line arguments.
     Usage(String),
+    /// The static checks `cargo xtask test` runs first failed.
+    Check(CheckError),
 }
 
 /// Why one boot attempt was given up.
@@ -134,7 +137,14 @@ impl fmt::Display for RigError {
             RigError::GuestFailed(outcome) => write!(f, "guest ended with {outcome}"),
             RigError::Missing(p) => write!(f, "missing {}", p.display()),
             RigError::Usage(msg) => write!(f, "{msg}"),
+            RigError::Check(e) => write!(f, "static checks: {e}"),
         }
+    }
+}
+
+impl From<CheckError> for RigError {
+    fn from(e: CheckError) -> Self {
+        RigError::Check(e)
     }
 }
 
@@ -142,6 +152,7 @@ impl std::error::Error for RigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             RigError::Io { source, .. } => Some(source),
+            RigError::Check(e) => Some(e),
             _ => None,
         }
     }
