@@ -156,6 +156,32 @@ fn bzimage_zstd() {
     check_bzimage(Compression::Zstd);
 }
 
+/// Legacy lz4 has no end marker and no size: a stream cut right after a chunk decodes to the
+/// chunks before it (a prefix of the data). The size the bzImage appends is what refuses it,
+/// and a bare `.lz4` file cut so is not a whole ELF.
+#[test]
+fn lz4_cut_between_chunks_is_refused() {
+    let stream = std::fs::read(s::compressed_vmlinux(Compression::Lz4)).unwrap();
+    let first = u32::from_le_bytes(stream[4..8].try_into().unwrap()) as usize;
+    let cut = &stream[..8 + first];
+    assert!(
+        cut.len() < stream.len(),
+        "vmlinux takes more than one lz4 chunk"
+    );
+    let vmlinux = s::vmlinux();
+    let prefix = decompress::decompress(Compression::Lz4, cut, &Default::default()).unwrap();
+    assert!(prefix.len() < vmlinux.len() && vmlinux.starts_with(&prefix));
+    let image = bzimage_around(cut, vmlinux.len());
+    assert_eq!(
+        load(&image, &Limits::default()).err(),
+        Some(ImageError::PayloadSizeMismatch)
+    );
+    assert_eq!(
+        load(cut, &Limits::default()).err(),
+        Some(ImageError::BadElf)
+    );
+}
+
 #[test]
 fn bzimage_with_plain_elf_payload() {
     let image = bzimage_around(&s::vmlinux(), s::vmlinux().len());
