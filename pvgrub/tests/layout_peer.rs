@@ -5,6 +5,8 @@
 
 #[path = "layout_support/elf.rs"]
 mod elf;
+#[path = "image_support/fetch.rs"]
+mod fetch;
 #[path = "layout_support/peer.rs"]
 mod peer;
 
@@ -74,12 +76,7 @@ fn check(
 }
 
 fn real_vmlinuz() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let status = Command::new(root.join("scripts/fetch-kernel.sh"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "scripts/fetch-kernel.sh failed");
-    root.join("target/kernel/vmlinuz")
+    fetch::kernel_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).join("vmlinuz")
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! binary uses a part of these helpers.
 #![allow(dead_code)]
 
+pub mod fetch;
 pub mod xen;
 
 use pvgrub::decompress::Compression;
@@ -23,17 +24,7 @@ pub fn root() -> PathBuf {
 
 /// target/kernel/, filled by scripts/fetch-kernel.sh (run once per test binary).
 pub fn kernel_dir() -> PathBuf {
-    static FETCHED: OnceLock<PathBuf> = OnceLock::new();
-    FETCHED
-        .get_or_init(|| {
-            let status = Command::new("sh")
-                .arg(root().join("scripts/fetch-kernel.sh"))
-                .status()
-                .expect("run scripts/fetch-kernel.sh");
-            assert!(status.success(), "scripts/fetch-kernel.sh failed");
-            root().join("target/kernel")
-        })
-        .clone()
+    fetch::kernel_dir(&root())
 }
 
 /// Debian's bzImage.
