@@ -264,28 +264,42 @@ fn broken_bzimages_are_refused() {
     );
 }
 
+/// The limits hold at this kernel's own sizes: its ELF fits exactly `max_output`, a byte less
+/// is refused; its segments fit exactly `max_span`, a byte less is refused.
 #[test]
 fn limits_are_enforced() {
-    let small_output = Limits {
+    let full = load(vmlinuz(), &Limits::default()).unwrap();
+    let compression = full.compression.expect("Debian's payload is compressed");
+    let with_output = |max_output| Limits {
         decompress: decompress::Limits {
-            max_output: 16 << 20,
+            max_output,
             ..decompress::Limits::default()
         },
         ..Limits::default()
     };
+    let elf_len = full.elf.len();
+    assert!(load(vmlinuz(), &with_output(elf_len)).is_ok());
     assert_eq!(
-        load(vmlinuz(), &small_output).err(),
+        load(vmlinuz(), &with_output(elf_len - 1)).err(),
         Some(ImageError::Decompress(
-            Compression::Xz,
+            compression,
             decompress::Error::OutputLimit
         ))
     );
-    let small_span = Limits {
-        max_span: 16 << 20,
+    let start = full.segments.iter().map(|g| g.paddr).min().unwrap();
+    let end = full
+        .segments
+        .iter()
+        .map(|g| g.paddr + g.memsz)
+        .max()
+        .unwrap();
+    let with_span = |max_span| Limits {
+        max_span,
         ..Limits::default()
     };
+    assert!(load(vmlinuz(), &with_span(end - start)).is_ok());
     assert_eq!(
-        load(vmlinuz(), &small_span).err(),
+        load(vmlinuz(), &with_span(end - start - 1)).err(),
         Some(ImageError::SpanTooLarge)
     );
 }
