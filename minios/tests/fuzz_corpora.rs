@@ -1,23 +1,30 @@
-//! Replays every saved fuzz corpus (minios/fuzz/corpus/TARGET/*) through the fuzz harness.
+//! Replays every saved fuzz corpus (minios/fuzz/corpus/TARGET/*) through the fuzz harness,
+//! once the targets, corpora and the harness's TARGETS agree (each target has a non-empty
+//! corpus, and no corpus or fuzz target lies outside TARGETS).
 
+#[path = "../../pvgrub/tests/fuzz_layout/mod.rs"]
+mod fuzz_layout;
 #[path = "../fuzz/harness.rs"]
 mod harness;
 
 #[test]
 fn replay_saved_corpora() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let problems = fuzz_layout::problems(&fuzz, harness::TARGETS);
+    assert!(
+        problems.is_empty(),
+        "{}: fuzz targets and corpora out of step with harness.rs:\n  {}",
+        fuzz.display(),
+        problems.join("\n  ")
+    );
     let mut inputs = 0;
     for target in harness::TARGETS {
-        let dir = root.join(target);
-        let entries = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("corpus for {target} missing at {}: {e}", dir.display()));
-        for entry in entries.flatten() {
-            let data = std::fs::read(entry.path()).expect("corpus file readable");
+        for path in fuzz_layout::corpus_files(&fuzz.join("corpus").join(target)).unwrap() {
+            let data = std::fs::read(&path).expect("corpus file readable");
             harness::run(target, &data);
             inputs += 1;
         }
     }
-    assert!(inputs > 0, "no corpus inputs found");
     eprintln!(
         "replayed {inputs} corpus inputs over {} targets",
         harness::TARGETS.len()

@@ -4,6 +4,12 @@
 //! dictionary or window larger than `max_window` is allocated, whatever sizes the input
 //! declares. Truncated or corrupt input gives a typed [`Error`], never a panic.
 //!
+//! A stream cut short anywhere is [`Error::Truncated`]: every format but one ends with
+//! something its decoder must read (an end marker, a trailer, a checksum, or for lzma the
+//! range coder's last byte; each module says which). The exception is Linux's legacy lz4 framing, which has neither an end marker nor a size: a
+//! stream cut right after one of its 8 MiB chunks decodes to the chunks before it, and only
+//! the size a bzImage appends to its payload (checked by `image::load`) tells.
+//!
 //! Each decoder reads one stream from the start of its input and ignores what follows it (a
 //! Linux bzImage appends the uncompressed size after the stream), except the Linux legacy lz4
 //! framing, which has no end marker and runs to the end of the input.

@@ -1,6 +1,10 @@
 //! bzip2: `BZh` and a level digit, blocks (magic 0x314159265359, CRC, data), and the end
 //! marker 0x177245385090 with the combined CRC. A self-written decoder: libbz2-rs-sys offers
 //! only its C API (unsafe functions), which `#![forbid(unsafe_code)]` rules out here.
+//!
+//! Truncation: the end marker and the 32-bit combined CRC are the stream's last bits (then
+//! at most 7 bits of padding), so a cut always takes some of them: the bit reader runs out,
+//! [`Error::Truncated`]. Each block's CRC and the combined CRC are checked.
 
 mod bits;
 mod block;

@@ -1,4 +1,9 @@
 //! gzip (RFC 1952): the member header, raw deflate (miniz_oxide), CRC-32 and size trailer.
+//!
+//! Truncation: the member ends with its 8-byte trailer (CRC-32 and the size modulo 2^32),
+//! read only after the deflate stream's final block has ended, so a cut anywhere is
+//! [`Error::Truncated`]: in the header, where miniz_oxide wants more deflate input, or in
+//! the trailer. Both trailer fields are checked against the output.
 
 use super::cursor::Cursor;
 use super::sink::Sink;

@@ -1,7 +1,16 @@
 //! lz4's legacy framing, as `lz4 -l` writes it and Linux uses it for its payload: the magic
 //! `0x184C2102` (little-endian), then chunks of a little-endian u32 compressed size and an
-//! lz4 block that decodes to at most 8 MiB. There is no end marker: the stream runs to the
-//! end of the input. A chunk size equal to the magic starts a concatenated stream.
+//! lz4 block that decodes to at most 8 MiB. A chunk size equal to the magic starts a
+//! concatenated stream.
+//!
+//! The framing has no end marker and records no uncompressed size: a stream runs to the end
+//! of the input, as in Linux's own unlz4, which is given the input's length. A cut inside
+//! the magic, a chunk size or a block is [`Error::Truncated`], and so is a stream of no
+//! chunks (what `lz4 -l` writes for empty input, never a kernel). A cut exactly after a
+//! chunk cannot be told from a shorter stream: it decodes to the chunks before it, a
+//! multiple of 8 MiB (`lz4 -l` fills every chunk but the last). Only a caller that knows the
+//! size can tell: a bzImage appends it to its payload, and `image::load` refuses a payload
+//! that decodes to another size.
 
 use super::cursor::Cursor;
 use super::sink::Sink;
@@ -13,18 +22,22 @@ const MAGIC: u32 = 0x184c_2102;
 /// Most output one legacy chunk may decode to.
 const CHUNK_OUT: usize = 8 << 20;
 
-/// Decodes a legacy-framed lz4 stream that fills `input`.
+/// Decodes a legacy-framed lz4 stream that fills `input` (at least one chunk).
 pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
     let mut cur = Cursor::new(input);
     if cur.le32()? != MAGIC {
         return Err(Error::BadMagic);
     }
     let mut sink = Sink::new(limits.max_output);
+    // Chunks since the last magic: a stream holds at least one.
+    let mut chunks = 0;
     while !cur.rest().is_empty() {
         let size = cur.le32()?;
         if size == MAGIC {
+            chunks = 0;
             continue;
         }
+        chunks += 1;
         let block = cur.take(usize::try_from(size).map_err(|_| Error::Truncated)?)?;
         // An lz4 block expands at most 255-fold: zero-fill no more room than that can use.
         let most = CHUNK_OUT.min(block.len().saturating_mul(256).saturating_add(64));
@@ -38,6 +51,9 @@ pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
             }
             Err(_) => return Err(Error::Corrupt),
         }
+    }
+    if chunks == 0 {
+        return Err(Error::Truncated);
     }
     Ok(sink.into_vec())
 }

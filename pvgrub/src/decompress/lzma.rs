@@ -1,10 +1,23 @@
 //! Legacy `.lzma` (LZMA-Alone) streams: a 13-byte header (properties, dictionary size,
-//! uncompressed size or -1), then LZMA data; decoded by lzma-rust2's push decoder.
+//! uncompressed size or -1), then LZMA data; decoded by lzma-rust2's reader in its strict
+//! end mode.
+//!
+//! How a stream ends, as xz-utils (liblzma) decides it:
+//! - Unknown size (-1, what `lzma` writes, Linux's payloads included): the end-of-payload
+//!   marker is required.
+//! - Known size (what `lzma_alone` writes for a file): the data ends after that many bytes;
+//!   an end-of-payload marker may follow, and must if the range coder has not finished there.
+//!
+//! Either way the range coder's last normalisation must read a real byte and leave its code
+//! at zero. lzma-rust2's push decoder (`LzmaStream`) skips that last byte under
+//! `Action::Finish`, and decodes no marker after a known size, so it accepted streams cut
+//! by a byte; `LzmaReader` with `set_relaxed_end_condition(false)` checks both, and any read
+//! past the end of the input fails, so a stream missing any byte is [`Error::Truncated`].
 
 use super::sink::Sink;
 use super::{Error, Limits};
 use alloc::vec::Vec;
-use lzma_rust2::{Action, LzmaStream, Status};
+use lzma_rust2::{LzmaReader, Read};
 
 /// Room for the LZMA probability model (at most 6 MiB, with lc + lp = 12) and the decoder's
 /// own state on top of the dictionary, in KiB.
@@ -28,15 +41,10 @@ pub(super) fn map_error(e: lzma_rust2::Error) -> Error {
 
 /// Decodes one `.lzma` stream.
 pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
-    let mut stream = LzmaStream::new_mem_limit(mem_limit_kib(limits.max_window), None);
+    let mut reader = LzmaReader::new_mem_limit(input, mem_limit_kib(limits.max_window), None)
+        .map_err(map_error)?;
+    reader.set_relaxed_end_condition(false);
     let mut sink = Sink::new(limits.max_output);
-    sink.pump(input, |i, o| {
-        let r = stream.process(i, o, Action::Finish).map_err(map_error)?;
-        Ok((
-            r.bytes_consumed,
-            r.bytes_produced,
-            r.status == Status::StreamEnd,
-        ))
-    })?;
+    sink.read_to_end(|out| reader.read(out).map_err(map_error))?;
     Ok(sink.into_vec())
 }

@@ -5,6 +5,9 @@
 //! an Adler-32 (or CRC-32) of all that; an optional extra field. Then blocks: uncompressed
 //! and compressed sizes, optional checksums of either, the data (stored as is when the sizes
 //! are equal); an uncompressed size of 0 ends the stream.
+//!
+//! Truncation: a stream ends with a zero uncompressed size (four zero bytes), and every
+//! block's sizes come before its data, so a cut anywhere is [`Error::Truncated`].
 
 mod lzo1x;
 

@@ -3,6 +3,12 @@
 use super::Error;
 use alloc::vec::Vec;
 
+/// Room first handed to a decoder: small (a stream may be tiny, and each call zero-fills
+/// it); later chunks double up to [`MAX_CHUNK`].
+const FIRST_CHUNK: usize = 16 << 10;
+/// Most room handed to a decoder at once.
+const MAX_CHUNK: usize = 1 << 20;
+
 /// Output that never grows past its cap, and whose allocations fail as errors.
 pub(crate) struct Sink {
     buf: Vec<u8>,
@@ -107,10 +113,7 @@ impl Sink {
         input: &[u8],
         mut step: impl FnMut(&[u8], &mut [u8]) -> Result<(usize, usize, bool), Error>,
     ) -> Result<usize, Error> {
-        // Room handed to the decoder: small at first (a stream may be tiny, and each call
-        // zero-fills it), doubling up to 1 MiB.
-        const MAX_CHUNK: usize = 1 << 20;
-        let mut chunk = 16 << 10;
+        let mut chunk = FIRST_CHUNK;
         let mut pos = 0;
         let mut probe = [0u8; 1];
         loop {
@@ -132,6 +135,33 @@ impl Sink {
             }
             if consumed == 0 && produced == 0 {
                 return Err(Error::Truncated);
+            }
+        }
+    }
+
+    /// Fills the sink from a reader until it reports the end (a read of 0 bytes).
+    /// `read(output)` is never handed an empty buffer.
+    pub(crate) fn read_to_end(
+        &mut self,
+        mut read: impl FnMut(&mut [u8]) -> Result<usize, Error>,
+    ) -> Result<(), Error> {
+        let mut chunk = FIRST_CHUNK;
+        let mut probe = [0u8; 1];
+        loop {
+            let start = self.len();
+            let tail = self.grow(chunk)?;
+            chunk = (chunk * 2).min(MAX_CHUNK);
+            if tail.is_empty() {
+                // At the cap, a one-byte probe tells a stream that ends from one that goes on.
+                return match read(&mut probe)? {
+                    0 => Ok(()),
+                    _ => Err(Error::OutputLimit),
+                };
+            }
+            let n = read(tail)?;
+            self.settle(start, n);
+            if n == 0 {
+                return Ok(());
             }
         }
     }

@@ -1,6 +1,10 @@
 //! The `.xz` container (stream header, blocks, index, footer) around LZMA2 data, decoded by
 //! lzma-rust2's push LZMA2 decoder with at most one BCJ or delta filter in front. Every
 //! header CRC, size field and index record is checked against what was decoded.
+//!
+//! Truncation: the stream ends with its index and 12-byte footer, read after every block, so
+//! a cut anywhere is [`Error::Truncated`]; inside a block, lzma-rust2 (told the input ends
+//! there) reports the LZMA2 chunk cut short.
 //! (lzma-rust2's own xz reader needs sha2, which does not build for x86_64-unknown-none.)
 
 mod check;

@@ -1,4 +1,8 @@
 //! Zstandard: one frame, decoded by ruzstd, its content checksum and size checked.
+//!
+//! Truncation: a frame ends with the block flagged last, and then the 4-byte content
+//! checksum if the header says so (the zstd tool writes it by default); ruzstd reads both
+//! and fails where the input runs out, which is [`Error::Truncated`].
 
 use super::sink::Sink;
 use super::{Error, Limits};

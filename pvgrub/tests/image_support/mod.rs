@@ -5,6 +5,7 @@
 //! binary uses a part of these helpers.
 #![allow(dead_code)]
 
+pub mod fetch;
 pub mod xen;
 
 use pvgrub::decompress::Compression;
@@ -23,17 +24,7 @@ pub fn root() -> PathBuf {
 
 /// target/kernel/, filled by scripts/fetch-kernel.sh (run once per test binary).
 pub fn kernel_dir() -> PathBuf {
-    static FETCHED: OnceLock<PathBuf> = OnceLock::new();
-    FETCHED
-        .get_or_init(|| {
-            let status = Command::new("sh")
-                .arg(root().join("scripts/fetch-kernel.sh"))
-                .status()
-                .expect("run scripts/fetch-kernel.sh");
-            assert!(status.success(), "scripts/fetch-kernel.sh failed");
-            root().join("target/kernel")
-        })
-        .clone()
+    fetch::kernel_dir(&root())
 }
 
 /// Debian's bzImage.
@@ -51,16 +42,11 @@ pub fn cache_dir() -> PathBuf {
 
 /// Runs `program args` with `input` on stdin and the output in `out` (written atomically),
 /// unless `out` exists. The tool must succeed.
-fn make_with(program: &str, args: &[&str], input: &Path, out: &Path) {
+pub fn make_with(program: &str, args: &[&str], input: &Path, out: &Path) {
     if out.exists() {
         return;
     }
-    // Unique per process and call: two tests may make the same file at once.
-    static CALLS: AtomicUsize = AtomicUsize::new(0);
-    let call = CALLS.fetch_add(1, Ordering::Relaxed);
-    let mut tmp = out.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}-{call}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
+    let tmp = temp_path(out);
     let status = Command::new(program)
         .args(args)
         .stdin(std::fs::File::open(input).expect("open tool input"))
@@ -162,10 +148,31 @@ pub fn reference_decompress(c: Compression, path: &Path) -> Vec<u8> {
 
 /// Writes `bytes` to `name` in [`cache_dir`] (atomically) and returns the path.
 pub fn scratch_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let path = cache_dir().join(name);
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
+    write_file(&cache_dir(), name, bytes)
+}
+
+/// target/test-samples/: inputs the tests make themselves, independent of any kernel.
+pub fn samples_dir() -> PathBuf {
+    let dir = root().join("target/test-samples");
+    std::fs::create_dir_all(&dir).expect("create target/test-samples");
+    dir
+}
+
+/// Writes `bytes` to `name` in `dir` (atomically) and returns the path.
+pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    let tmp = temp_path(&path);
     std::fs::write(&tmp, bytes).expect("write scratch file");
     std::fs::rename(&tmp, &path).expect("rename scratch file");
     path
+}
+
+/// A name next to `path` for writing it before renaming it into place, unique per process
+/// and call: two tests may make the same file at once.
+fn temp_path(path: &Path) -> PathBuf {
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}-{call}", std::process::id()));
+    PathBuf::from(tmp)
 }

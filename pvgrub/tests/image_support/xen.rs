@@ -24,8 +24,8 @@ pub fn readnotes(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The Xen notes `readelf -nW` shows as "Unknown note type": (type, descriptor bytes).
-pub fn readelf_unknown_xen_notes(path: &Path) -> Vec<(u32, Vec<u8>)> {
+/// The lines of `readelf -nW` for the notes owned by "Xen".
+fn readelf_xen_lines(path: &Path) -> Vec<String> {
     let out = Command::new("readelf")
         .args(["-nW"])
         .arg(path)
@@ -33,12 +33,22 @@ pub fn readelf_unknown_xen_notes(path: &Path) -> Vec<(u32, Vec<u8>)> {
         .expect("readelf (binutils) must be installed");
     assert!(out.status.success(), "readelf -n failed");
     let text = String::from_utf8(out.stdout).expect("readelf prints text");
+    text.lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("Xen "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How many Xen notes `readelf -nW` lists in `path`.
+pub fn readelf_xen_note_count(path: &Path) -> usize {
+    readelf_xen_lines(path).len()
+}
+
+/// The Xen notes `readelf -nW` shows as "Unknown note type": (type, descriptor bytes).
+pub fn readelf_unknown_xen_notes(path: &Path) -> Vec<(u32, Vec<u8>)> {
     let mut notes = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_start();
-        if !line.starts_with("Xen ") {
-            continue;
-        }
+    for line in readelf_xen_lines(path) {
         let Some((_, t)) = line.split_once("Unknown note type: (0x") else {
             continue;
         };

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
+#[path = "../../../tests/image_support/fetch.rs"]
+mod fetch;
 #[path = "../../../tests/text_support/mod.rs"]
 mod text_support;
 pub use text_support::looks_like_debug;
@@ -217,8 +219,7 @@ pub fn probe_json_args(args: &[&str]) -> Value {
 /// Debian's real kernel (scripts/fetch-kernel.sh fetches linux-image-amd64's vmlinuz).
 pub fn debian_vmlinuz() -> Vec<u8> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    run(&mut Command::new(root.join("scripts/fetch-kernel.sh")));
-    std::fs::read(root.join("target/kernel/vmlinuz")).unwrap()
+    std::fs::read(fetch::kernel_dir(&root).join("vmlinuz")).unwrap()
 }
 
 /// What pygrub (Xen 4.17, scripts/fetch-pygrub.sh) boots from `disk`: the kernel and ramdisk
