@@ -8,6 +8,7 @@
 
 extern crate alloc;
 
+pub mod boot;
 pub mod decompress;
 pub mod disk;
 pub mod fs;

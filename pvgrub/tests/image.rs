@@ -288,7 +288,10 @@ fn limits_are_enforced() {
     );
     assert_eq!(
         err.to_string(),
-        format!("{} decompression: output limit exceeded", compression.name())
+        format!(
+            "{} decompression: output limit exceeded",
+            compression.name()
+        )
     );
     let start = full.segments.iter().map(|g| g.paddr).min().unwrap();
     let end = full
@@ -304,7 +307,13 @@ fn limits_are_enforced() {
     let span = end - start;
     assert!(load(vmlinuz(), &with_span(span)).is_ok());
     let err = load(vmlinuz(), &with_span(span - 1)).unwrap_err();
-    assert_eq!(err, ImageError::SpanTooLarge { span, max: span - 1 });
+    assert_eq!(
+        err,
+        ImageError::SpanTooLarge {
+            span,
+            max: span - 1
+        }
+    );
     assert_eq!(
         err.to_string(),
         format!(

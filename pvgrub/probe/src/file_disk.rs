@@ -4,16 +4,17 @@ use std::fs::File;
 use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::rc::Rc;
 
 use pvgrub::disk::{BlockDevice, IoError};
 
 /// Sector size of a disk image file.
 const SECTOR: u32 = 512;
 
-/// An open disk image.
-#[derive(Debug)]
+/// An open disk image; clones share the open file.
+#[derive(Debug, Clone)]
 pub struct FileDisk {
-    file: File,
+    file: Rc<File>,
     size: u64,
 }
 
@@ -23,7 +24,10 @@ impl FileDisk {
         let mut file = File::open(path)?;
         // Seeking gives the size of block devices too (their metadata says 0).
         let size = file.seek(SeekFrom::End(0))?;
-        Ok(FileDisk { file, size })
+        Ok(FileDisk {
+            file: Rc::new(file),
+            size,
+        })
     }
 }
 

@@ -64,12 +64,12 @@ fn menu_paths_that_cannot_be_read() {
     fails(
         &[d, "(hd0,7)/boot/grub/menu.lst"],
         1,
-        "(hd0,7): the partition table has no partition 7",
+        "cannot read (hd0,7)/boot/grub/menu.lst: the partition table has no partition 7",
     );
     fails(
         &[d, "(hd1,0)/boot/grub/menu.lst"],
         1,
-        "device (hd1,0) is not the disk given",
+        "cannot read (hd1,0)/boot/grub/menu.lst: no disk hd1 (the guest has 1)",
     );
     fails(
         &[d, "(nd)/menu.lst"],
