@@ -6,7 +6,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::{FileError, FileErrorKind, OpenError};
-use crate::disk::{BlockDevice, DiskError, Partition, PartitionKind, PartitionTable, TableKind};
+use crate::disk::{
+    BlockDevice, DiskError, Partition, PartitionKind, PartitionTable, TableKind, Window,
+};
 use crate::fs::{FileSystem, Filesystem};
 use crate::menu::Device;
 
@@ -83,6 +85,20 @@ impl<D: BlockDevice + Clone + 'static> Disks<D> {
             .collect())
     }
 
+    /// Where partition `device` lies on its disk, if the table has it (`None` for a whole
+    /// disk, another device, or a partition the table lacks).
+    pub fn window_of(&mut self, device: &Device) -> Option<Window> {
+        let &Device::Disk {
+            drive,
+            partition: Some(n),
+            bsd_slice: None,
+        } = device
+        else {
+            return None;
+        };
+        self.table(drive).ok()?.get(n).map(|e| e.window())
+    }
+
     /// The filesystem on `device`, mounted on first use. A failure is remembered: the
     /// device is not probed again.
     pub fn volume(&mut self, device: &Device) -> Result<&mut Volume<D>, Rc<OpenError>> {
@@ -133,7 +149,7 @@ impl<D: BlockDevice + Clone + 'static> Disks<D> {
 /// from the table, checked here against the disk's size.
 fn mount<D: BlockDevice + Clone + 'static>(
     dev: &D,
-    window: Option<Result<crate::disk::Window, DiskError>>,
+    window: Option<Result<Window, DiskError>>,
 ) -> Result<Volume<D>, OpenError> {
     let part = match window {
         None => Partition::whole(dev.clone()),

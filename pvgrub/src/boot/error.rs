@@ -102,6 +102,8 @@ pub enum Miss {
     Open(Rc<OpenError>),
     /// A filesystem without any of the menu files.
     NoMenuFile,
+    /// The partition covers the same bytes as this one, tried before.
+    SameAs(Device),
     /// A menu file exists but could not be read (too large, corrupt, a symlink loop).
     Unreadable {
         /// Its path.
@@ -133,6 +135,7 @@ impl fmt::Display for Attempt {
                 e => write!(f, "{dev}: {e}"),
             },
             Miss::NoMenuFile => write!(f, "{dev}: no menu file"),
+            Miss::SameAs(first) => write!(f, "{dev}: same partition as {first}"),
             Miss::Unreadable { path, error } => write!(f, "{dev}: cannot read {path}: {error}"),
         }
     }

@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use super::disks::Disks;
 use super::error::{Attempt, FileErrorKind, Miss, OpenError, SearchFailed};
-use crate::disk::BlockDevice;
+use crate::disk::{BlockDevice, Window};
 use crate::fs::FsError;
 use crate::menu::{Device, MenuFormat, MAX_MENU_BYTES, SEARCH_PATHS};
 
@@ -41,7 +41,18 @@ impl<D: BlockDevice + Clone + 'static> Disks<D> {
                     continue;
                 }
             };
+            let mut seen: Vec<(Window, Device)> = Vec::new();
             for device in devices {
+                // A partition over the same bytes as one already tried holds the same
+                // filesystem (8192 GPT entries may all name one): it is not read again.
+                let window = self.window_of(&device);
+                if let Some((_, first)) = seen.iter().find(|(w, _)| Some(*w) == window) {
+                    tried.push(note(device, Miss::SameAs(first.clone())));
+                    continue;
+                }
+                if let Some(w) = window {
+                    seen.push((w, device.clone()));
+                }
                 match self.menu_on(&device) {
                     Ok((path, format, text)) => {
                         return Ok(FoundMenu {
@@ -96,7 +107,7 @@ fn hd(drive: u32) -> Device {
 /// An attempt, logged when it is an error (an absent menu file is not).
 fn note(device: Device, miss: Miss) -> Attempt {
     let attempt = Attempt { device, miss };
-    if !matches!(attempt.miss, Miss::NoMenuFile) {
+    if !matches!(attempt.miss, Miss::NoMenuFile | Miss::SameAs(_)) {
         log::warn!("menu search: {attempt}");
     }
     attempt
