@@ -13,6 +13,7 @@ pub mod decompress;
 pub mod disk;
 pub mod fs;
 pub mod image;
+pub mod io;
 pub mod layout;
 pub mod menu;
 pub mod text;
