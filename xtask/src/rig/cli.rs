@@ -92,6 +92,22 @@ pub fn run(args: &[String]) -> Result<(), RigError> {
     }
 }
 
+/// Says which Debian kernel packages the run tested: the one the kernel-image tests fetched
+/// (`target/kernel/VERSION`) and the rig's dom0 kernel (`target/rig/bootset/kernel.version`).
+/// Both are whatever `apt-get download` gave today.
+fn report_kernels() {
+    let root = crate::build::root();
+    for (what, file) in [
+        ("kernel-image tests", "target/kernel/VERSION"),
+        ("rig dom0", "target/rig/bootset/kernel.version"),
+    ] {
+        let version = std::fs::read_to_string(root.join(file))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|_| "not fetched".into());
+        eprintln!("xtask test: Debian kernel used by the {what}: {version}");
+    }
+}
+
 /// `cargo xtask test`: the static checks ([`crate::check::run`]; if any fails, nothing else
 /// runs), then the host tests (`cargo test`, the workspace's default members), then the rig
 /// tests (`cargo test -p rig-tests`). Both test runs run; either failing fails the command.
@@ -114,6 +130,7 @@ pub fn test(args: &[String]) -> Result<(), RigError> {
             failed.push(format!("{what} ({status})"));
         }
     }
+    report_kernels();
     if failed.is_empty() {
         Ok(())
     } else {
