@@ -4,15 +4,27 @@
 //! waits on the console's event channel (xenconsoled notifies after it consumed output), so
 //! nothing written is lost and no CPU is burnt meanwhile.
 
+use core::fmt::Write as _;
 use core::mem::offset_of;
+use core::sync::atomic::{AtomicBool, Ordering};
 
-use crate::abi::console::{mask_out_idx, XenconsInterface, XENCONS_OUT_SIZE};
+use crate::abi::console::{XenconsInterface, XENCONS_OUT_SIZE};
+use crate::ring::{ByteRing, ByteWriter};
 use crate::sys::shared::SharedPage;
 use crate::sys::xen;
 
-const OUT: usize = offset_of!(XenconsInterface, out);
-const OUT_CONS: usize = offset_of!(XenconsInterface, out_cons);
-const OUT_PROD: usize = offset_of!(XenconsInterface, out_prod);
+/// Xen's own (debug) console, which needs no lock and no heap.
+struct XenDebugConsole;
+
+impl core::fmt::Write for XenDebugConsole {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        xen::console_io_write(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// The backend broke the output ring: output goes to Xen's debug console from then on.
+static BROKEN: AtomicBool = AtomicBool::new(false);
 
 /// A console ring and the event channel that signals its backend.
 #[derive(Clone, Copy)]
@@ -26,27 +38,51 @@ static PRIMARY: spin::Once<Console> = spin::Once::new();
 static WRITER: spin::Mutex<()> = spin::Mutex::new(());
 
 impl Console {
-    /// Writes all of `data`, waiting for the backend when the ring is full.
+    /// The output ring, as a writer starting at the producer index the page holds (so a
+    /// second handle, on the panic path, stays consistent).
+    fn writer(&self) -> Option<ByteWriter<SharedPage, SharedPage>> {
+        let ring = ByteRing {
+            idx: self.ring,
+            cons_off: offset_of!(XenconsInterface, out_cons),
+            prod_off: offset_of!(XenconsInterface, out_prod),
+            data: self.ring,
+            data_off: offset_of!(XenconsInterface, out),
+            size: XENCONS_OUT_SIZE as u32,
+        };
+        ByteWriter::new(ring).ok()
+    }
+
+    /// Writes all of `data`, waiting for the backend when the ring is full. If the backend
+    /// breaks the ring protocol, says so and writes the rest (and all later output) to
+    /// Xen's own console instead.
     pub fn write(&self, mut data: &[u8]) {
+        let writer = if BROKEN.load(Ordering::Relaxed) {
+            None
+        } else {
+            self.writer()
+        };
+        let Some(mut out) = writer else {
+            return xen::console_io_write(data);
+        };
         while !data.is_empty() {
-            let cons = self.ring.load_u32(OUT_CONS);
-            let prod = self.ring.load_u32(OUT_PROD);
-            // A backend that reports more than a ring's worth in flight is broken: wait for
-            // it like for a full ring rather than overwrite unread bytes.
-            let space = XENCONS_OUT_SIZE.saturating_sub(prod.wrapping_sub(cons) as usize);
-            if space == 0 {
-                self.notify();
-                self.wait_for_space();
-                continue;
+            match out.write(data) {
+                Ok(0) => {
+                    self.notify();
+                    self.wait_for_space();
+                }
+                Ok(n) => {
+                    self.notify();
+                    data = &data[n..];
+                }
+                Err(e) => {
+                    BROKEN.store(true, Ordering::Relaxed);
+                    let _ = writeln!(
+                        XenDebugConsole,
+                        "minios: the console backend broke the ring ({e})"
+                    );
+                    return xen::console_io_write(data);
+                }
             }
-            let n = space.min(data.len());
-            let start = mask_out_idx(prod);
-            let first = n.min(XENCONS_OUT_SIZE - start);
-            self.ring.write_bytes(OUT + start, &data[..first]);
-            self.ring.write_bytes(OUT, &data[first..n]);
-            self.ring.store_u32(OUT_PROD, prod.wrapping_add(n as u32));
-            self.notify();
-            data = &data[n..];
         }
     }
 

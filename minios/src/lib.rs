@@ -14,6 +14,7 @@ pub mod control;
 pub mod events;
 pub mod grant;
 pub mod mm;
+pub mod ring;
 pub mod sched;
 pub mod time;
 pub mod xenbus;

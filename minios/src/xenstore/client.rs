@@ -19,13 +19,16 @@ use super::tx::Tx;
 use super::watch::Watch;
 use super::wire::{self, Perm, Request};
 use crate::abi::xen::DomId;
+use crate::ring::RingError;
 
 /// Moves bytes to and from xenstored (the shared ring, or a test double).
 pub trait Transport: Send {
-    /// Writes as much of `data` as fits; returns how much was written.
-    fn write(&mut self, data: &[u8]) -> usize;
-    /// Reads what is available into `buf`; returns how much was read.
-    fn read(&mut self, buf: &mut [u8]) -> usize;
+    /// Writes as much of `data` as fits; returns how much was written. An error means the
+    /// transport is broken for good.
+    fn write(&mut self, data: &[u8]) -> Result<usize, RingError>;
+    /// Reads what is available into `buf`; returns how much was read. An error means the
+    /// transport is broken for good.
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, RingError>;
     /// Tells xenstored that the ring changed.
     fn notify(&mut self);
 }
@@ -220,12 +223,18 @@ pub(super) fn pump(inner: &mut Inner) {
         let mut progress = false;
         let (a, _) = conn.output();
         if !a.is_empty() {
-            let n = io.write(a);
+            let wrote = io.write(a);
+            let Some(n) = broken(conn, wrote) else {
+                return;
+            };
             conn.consume_output(n);
             progress |= n > 0;
         }
         let mut buf = [0u8; 256];
-        let n = io.read(&mut buf);
+        let read = io.read(&mut buf);
+        let Some(n) = broken(conn, read) else {
+            return;
+        };
         if n > 0 {
             conn.input(buf.get(..n).unwrap_or(&[]));
             progress = true;
@@ -237,6 +246,18 @@ pub(super) fn pump(inner: &mut Inner) {
     }
     if moved {
         io.notify();
+    }
+}
+
+/// The count moved, or `None` after disconnecting `conn` because the ring broke.
+fn broken(conn: &mut Conn, moved: Result<usize, RingError>) -> Option<usize> {
+    match moved {
+        Ok(n) => Some(n),
+        Err(e) => {
+            log::error!("xenstore: {e}; every request now fails");
+            conn.disconnect();
+            None
+        }
     }
 }
 

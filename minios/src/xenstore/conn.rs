@@ -84,6 +84,8 @@ pub struct Conn {
     pending: BTreeMap<u32, Slot>,
     watches: BTreeMap<String, WatchQueue>,
     stats: Stats,
+    /// The ring broke: every request fails, now and later.
+    broken: bool,
 }
 
 impl Default for Conn {
@@ -105,6 +107,7 @@ impl Conn {
             pending: BTreeMap::new(),
             watches: BTreeMap::new(),
             stats: Stats::default(),
+            broken: false,
         }
     }
 
@@ -115,6 +118,9 @@ impl Conn {
 
     /// Queues `req` (in transaction `tx_id`, 0 for none) and returns its request id.
     pub fn submit(&mut self, tx_id: u32, req: &Request) -> Result<u32, XsError> {
+        if self.broken {
+            return Err(XsError::Disconnected);
+        }
         let mut id = self.next_id;
         while self.pending.contains_key(&id) {
             id = id.wrapping_add(1);
@@ -143,6 +149,27 @@ impl Conn {
                 _ => Poll::Ready(Err(XsError::Disconnected)),
             },
             Some(Slot::Detached) | None => Poll::Ready(Err(XsError::Disconnected)),
+        }
+    }
+
+    /// The transport broke (xenstored broke the ring protocol): every request waiting fails
+    /// with [`XsError::Disconnected`], as does every later one, and watchers are woken (their
+    /// watches are gone).
+    pub fn disconnect(&mut self) {
+        self.broken = true;
+        self.out.clear();
+        for slot in self.pending.values_mut() {
+            if let Slot::Waiting { waker, .. } = slot {
+                if let Some(w) = waker.take() {
+                    w.wake();
+                }
+                *slot = Slot::Done(Err(XsError::Disconnected));
+            }
+        }
+        for (_, q) in core::mem::take(&mut self.watches) {
+            if let Some(w) = q.waker {
+                w.wake();
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use crate::ring::RingError;
 use crate::xenstore::client::Transport;
 use crate::xenstore::wire::{fields, Header, HEADER_LEN};
 
@@ -31,6 +32,8 @@ pub struct Server {
     pub chunk: usize,
     pub notifies: usize,
     pub commits: usize,
+    /// The ring is broken: reads fail with this error.
+    pub broken: Option<RingError>,
 }
 
 #[derive(Clone)]
@@ -250,23 +253,26 @@ impl Server {
 }
 
 impl Transport for Fake {
-    fn write(&mut self, data: &[u8]) -> usize {
+    fn write(&mut self, data: &[u8]) -> Result<usize, RingError> {
         let mut s = self.0.lock().unwrap();
         // At most a ring's worth per call; the server drains the ring into its own buffer
         // at once, as xenstored does, and handles each request once it is complete.
         let n = data.len().min(RING);
         s.req.extend_from_slice(&data[..n]);
         s.process();
-        n
+        Ok(n)
     }
 
-    fn read(&mut self, buf: &mut [u8]) -> usize {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, RingError> {
         let mut s = self.0.lock().unwrap();
+        if let Some(e) = s.broken {
+            return Err(e);
+        }
         let n = buf.len().min(s.rsp.len()).min(s.chunk).min(RING);
         for b in buf.iter_mut().take(n) {
             *b = s.rsp.pop_front().unwrap();
         }
-        n
+        Ok(n)
     }
 
     fn notify(&mut self) {

@@ -29,6 +29,34 @@ fn setup() -> (Fake, Xenstore) {
 }
 
 #[test]
+fn a_broken_ring_fails_every_request_and_watch() {
+    let (fake, xs) = setup();
+    let mut watch = block_on(xs.watch("data")).unwrap();
+    assert!(block_on(watch.next()).is_ok(), "the initial event");
+    fake.0.lock().unwrap().broken = Some(crate::ring::RingError::ProducerAhead {
+        prod: 5000,
+        cons: 0,
+        size: 1024,
+    });
+    assert_eq!(block_on(xs.read("domid")), Err(XsError::Disconnected));
+    assert_eq!(
+        block_on(xs.write("data/a", "1")),
+        Err(XsError::Disconnected)
+    );
+    assert_eq!(
+        block_on(watch.next()),
+        Err(XsError::Disconnected),
+        "the watch is gone"
+    );
+    fake.0.lock().unwrap().broken = None;
+    assert_eq!(
+        block_on(xs.read("domid")),
+        Err(XsError::Disconnected),
+        "broken for good"
+    );
+}
+
+#[test]
 fn read_write_mkdir_rm_directory() {
     let (fake, xs) = setup();
     assert_eq!(block_on(xs.read("domid")), Ok("7".into()));
