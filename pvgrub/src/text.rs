@@ -7,6 +7,12 @@
 //! bytes that are not UTF-8, and Unicode's invisible format and line/paragraph separators as
 //! `\xNN` (per byte) or `\u{NNNN}`. Nothing printed through it can move the cursor, clear the
 //! screen or change colours.
+//!
+//! Text composed by `Display` impls that escape what they embed (an error naming an escaped
+//! path, a log record) is shown through [`ControlsEscaped`]: the same, but a backslash stays
+//! one backslash, so the parts already escaped are not escaped twice. It is the last guard of
+//! an output (stderr, a log line, a JSON error field): whatever an inner `Display` forgot to
+//! escape, no control character gets through.
 
 use core::fmt::{self, Write};
 
@@ -32,26 +38,53 @@ fn hidden(c: char) -> bool {
             | '\u{fff9}'..='\u{fffb}')
 }
 
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for chunk in self.0.utf8_chunks() {
-            for c in chunk.valid().chars() {
-                match c {
-                    '\\' => f.write_str("\\\\")?,
-                    c if c.is_ascii_control() => write!(f, "\\x{:02x}", c as u32)?,
-                    c if hidden(c) => write!(f, "\\u{{{:x}}}", c as u32)?,
-                    c => f.write_char(c)?,
-                }
-            }
-            for b in chunk.invalid() {
-                write!(f, "\\x{b:02x}")?;
+/// Writes `bytes` escaped; a backslash doubled if `backslash`.
+fn write_escaped(f: &mut fmt::Formatter<'_>, bytes: &[u8], backslash: bool) -> fmt::Result {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' if backslash => f.write_str("\\\\")?,
+                c if c.is_ascii_control() => write!(f, "\\x{:02x}", c as u32)?,
+                c if hidden(c) => write!(f, "\\u{{{:x}}}", c as u32)?,
+                c => f.write_char(c)?,
             }
         }
-        Ok(())
+        for b in chunk.invalid() {
+            write!(f, "\\x{b:02x}")?;
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_escaped(f, self.0, true)
     }
 }
 
 impl fmt::Debug for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// Text composed of escaped parts (an error's or a log record's `Display`), displayed with
+/// its control and invisible characters escaped as [`Escaped`] does, its backslashes kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ControlsEscaped<'a>(pub &'a str);
+
+/// `text`, displayed with its controls escaped (see the module docs).
+pub fn escape_controls(text: &str) -> ControlsEscaped<'_> {
+    ControlsEscaped(text)
+}
+
+impl fmt::Display for ControlsEscaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_escaped(f, self.0.as_bytes(), false)
+    }
+}
+
+impl fmt::Debug for ControlsEscaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "\"{self}\"")
     }
@@ -104,5 +137,20 @@ mod tests {
         let all: alloc::vec::Vec<u8> = (0..=255).collect();
         let out = show(&all);
         assert!(out.chars().all(|c| !c.is_control()), "{out}");
+    }
+
+    #[test]
+    fn composed_text_keeps_its_escapes() {
+        // A path escaped by an inner Display, then the whole error text escaped again.
+        let path = escape(b"/boot/\\x1b-\x1b\xff").to_string();
+        assert_eq!(path, "/boot/\\\\x1b-\\x1b\\xff");
+        let error = alloc::format!("cannot read (hd0){path}: gone\x1b[2J\u{202e}\n");
+        assert_eq!(
+            escape_controls(&error).to_string(),
+            "cannot read (hd0)/boot/\\\\x1b-\\x1b\\xff: gone\\x1b[2J\\u{202e}\\x0a"
+        );
+        let all: alloc::string::String = (0..=0x2100).filter_map(char::from_u32).collect();
+        let out = escape_controls(&all).to_string();
+        assert!(out.chars().all(|c| !c.is_control() && !hidden(c)), "{out}");
     }
 }

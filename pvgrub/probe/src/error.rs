@@ -1,14 +1,17 @@
 //! Why a disk could not be probed, as text a person reads.
 
 use std::fmt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use pvgrub::boot::{FileError, SearchFailed};
 use pvgrub::image::ImageError;
 use pvgrub::layout::LayoutError;
 use pvgrub::menu::{MenuError, MenuLocation, MenuLocationError};
+use pvgrub::text::{escape, escape_controls};
 
-/// Why the disk could not be probed.
+/// Why the disk could not be probed. The file names it holds are as shown
+/// ([`crate::output::file_name`]: escaped); its `Display` escapes the rest of what it quotes.
 #[derive(Debug)]
 pub enum ProbeError {
     /// The disk image could not be opened.
@@ -21,11 +24,18 @@ pub enum ProbeError {
     NotOnDisk(MenuLocation),
     /// The default search found no menu; what each device had.
     NoMenu(SearchFailed),
-    /// The menu does not parse.
+    /// The menu (this file) does not parse.
     Menu(String, MenuError),
     /// The chosen entry has no kernel.
-    NoKernel(String),
-    /// The kernel is not one pv-grub can boot.
+    NoKernel {
+        /// The menu file.
+        menu: String,
+        /// The entry's index in the menu.
+        index: usize,
+        /// Its title, as the menu wrote it.
+        title: String,
+    },
+    /// The kernel (this file) is not one pv-grub can boot.
     Image(String, ImageError),
     /// The kernel and initrd cannot be laid out in the domain's memory.
     Layout(LayoutError),
@@ -34,13 +44,25 @@ pub enum ProbeError {
 impl fmt::Display for ProbeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProbeError::Open(p, e) => write!(f, "cannot open {}: {e}", p.display()),
+            ProbeError::Open(p, e) => {
+                write!(f, "cannot open {}: {e}", escape(p.as_os_str().as_bytes()))
+            }
             ProbeError::Read(e) => write!(f, "cannot read {e}"),
             ProbeError::MenuPath(e) => write!(f, "bad menu path: {e}"),
-            ProbeError::NotOnDisk(l) => write!(f, "menu {l} is not on a disk"),
+            ProbeError::NotOnDisk(l) => {
+                write!(
+                    f,
+                    "menu {} is not on a disk",
+                    escape_controls(&l.to_string())
+                )
+            }
             ProbeError::NoMenu(e) => write!(f, "{e}"),
             ProbeError::Menu(p, e) => write!(f, "{p}: {e}"),
-            ProbeError::NoKernel(t) => write!(f, "entry \"{t}\" has no kernel"),
+            ProbeError::NoKernel { menu, index, title } => write!(
+                f,
+                "{menu}: entry {index} (\"{}\") has no kernel",
+                escape(title.as_bytes())
+            ),
             ProbeError::Image(p, e) => write!(f, "{p}: {e}"),
             ProbeError::Layout(e) => write!(f, "layout: {e}"),
         }
@@ -63,7 +85,7 @@ impl std::error::Error for ProbeError {
             ProbeError::Menu(_, e) => Some(e),
             ProbeError::Image(_, e) => Some(e),
             ProbeError::Layout(e) => Some(e),
-            ProbeError::NotOnDisk(_) | ProbeError::NoKernel(_) => None,
+            ProbeError::NotOnDisk(_) | ProbeError::NoKernel { .. } => None,
         }
     }
 }

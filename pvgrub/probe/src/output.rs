@@ -1,10 +1,16 @@
 //! The probe's report as text (like `pygrub -l`) or as one JSON object.
+//!
+//! Whatever came from the disk (titles, arguments, paths, device names, note strings, error
+//! texts quoting them) is shown escaped ([`pvgrub::text`]): in the text report, and in the
+//! JSON's strings too (a byte that is not UTF-8 is `\xff` there), so that neither a terminal
+//! nor a tool reading the JSON gets a control character.
 
 use std::fmt::Write;
 
 use pvgrub::image::{NoteSource, XenNotes};
 use pvgrub::layout::{Layout, Segment};
-use pvgrub::menu::{Entry, MenuFormat};
+use pvgrub::menu::{Device, Entry, FilePath, MenuFormat};
+use pvgrub::text::{escape, escape_controls};
 use serde_json::{json, Value};
 
 use crate::error::ProbeError;
@@ -21,17 +27,46 @@ fn hex(v: Option<u64>) -> Value {
     v.map_or(Value::Null, |v| Value::String(format!("{v:#x}")))
 }
 
+/// Untrusted text (a title, arguments, a note string) as shown: escaped.
+fn shown(s: &str) -> String {
+    escape(s.as_bytes()).to_string()
+}
+
 fn text(v: &Option<String>) -> Value {
-    v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+    v.as_deref()
+        .map_or(Value::Null, |s| Value::String(shown(s)))
+}
+
+/// A device's name as shown, `(hd0,1)`: a name the menu wrote for a device pv-grub does not
+/// have is quoted with its controls escaped.
+pub fn device_name(d: &Device) -> String {
+    escape_controls(&d.to_string()).to_string()
+}
+
+/// `path` on `device` as shown, `(hd0,0)/boot/vmlinuz`: the path escaped.
+pub fn file_name(device: Option<&Device>, path: &str) -> String {
+    let device = device.map(device_name).unwrap_or_default();
+    format!("{device}{}", escape(path.as_bytes()))
+}
+
+/// A file an entry names, as shown.
+fn entry_file(p: &FilePath) -> String {
+    file_name(p.device.as_ref(), &p.path)
+}
+
+/// An error's text as shown: what it quotes from the disk is escaped by the error's
+/// `Display`; anything that was not has its controls escaped here.
+pub fn error_text(e: &dyn std::error::Error) -> String {
+    escape_controls(&e.to_string()).to_string()
 }
 
 fn entry_json(e: &Entry) -> Value {
     json!({
-        "title": e.title,
-        "root": e.root.as_ref().map(ToString::to_string),
-        "kernel": e.kernel.as_ref().map(ToString::to_string),
-        "initrd": e.initrd().map(ToString::to_string),
-        "args": e.args,
+        "title": shown(&e.title),
+        "root": e.root.as_ref().map(device_name),
+        "kernel": e.kernel.as_ref().map(entry_file),
+        "initrd": e.initrd().map(entry_file),
+        "args": shown(&e.args),
     })
 }
 
@@ -114,7 +149,7 @@ fn layout_json(l: &Layout) -> Value {
 }
 
 fn error_json(e: &ProbeError) -> Value {
-    json!({ "error": e.to_string() })
+    json!({ "error": error_text(e) })
 }
 
 /// The report as one JSON object: `menu`, `menu_format`, `entries`, `default`, `kernel`, and
@@ -144,18 +179,18 @@ pub fn text_report(r: &Report) -> String {
     let _ = writeln!(out, "menu: {} ({})", r.menu_at, format_name(r.menu.format));
     for (i, e) in r.menu.entries.iter().enumerate() {
         let mark = if Some(i) == r.default { '*' } else { ' ' };
-        let _ = writeln!(out, "{mark}{i}: {}", e.title);
+        let _ = writeln!(out, "{mark}{i}: {}", shown(&e.title));
         if let Some(root) = &e.root {
-            let _ = writeln!(out, "    root:   {root}");
+            let _ = writeln!(out, "    root:   {}", device_name(root));
         }
         if let Some(k) = &e.kernel {
-            let _ = writeln!(out, "    kernel: {k}");
+            let _ = writeln!(out, "    kernel: {}", entry_file(k));
         }
         if !e.args.is_empty() {
-            let _ = writeln!(out, "    args:   {}", e.args);
+            let _ = writeln!(out, "    args:   {}", shown(&e.args));
         }
         if let Some(i) = e.initrd() {
-            let _ = writeln!(out, "    initrd: {i}");
+            let _ = writeln!(out, "    initrd: {}", entry_file(i));
         }
     }
     match r.default {
@@ -167,7 +202,7 @@ pub fn text_report(r: &Report) -> String {
     match &r.kernel {
         None => {}
         Some(Err(e)) => {
-            let _ = writeln!(out, "kernel: cannot boot: {e}");
+            let _ = writeln!(out, "kernel: cannot boot: {}", error_text(e));
         }
         Some(Ok(k)) => {
             let compression = k.compression.map_or("none", |c| c.name());
@@ -184,7 +219,12 @@ pub fn text_report(r: &Report) -> String {
     match &r.layout {
         None => {}
         Some(Err(e)) => {
-            let _ = writeln!(out, "layout: {e}");
+            // The line says "layout:" already, as the text of ProbeError::Layout does.
+            let e: &dyn std::error::Error = match e {
+                ProbeError::Layout(e) => e,
+                e => e,
+            };
+            let _ = writeln!(out, "layout: {}", error_text(e));
         }
         Some(Ok(l)) => layout_text(&mut out, l),
     }
@@ -234,7 +274,7 @@ fn notes_text(out: &mut String, n: &XenNotes) {
     ];
     for (name, v) in texts {
         if let Some(v) = v {
-            let _ = writeln!(out, "    {name}: {v}");
+            let _ = writeln!(out, "    {name}: {}", shown(v));
         }
     }
 }

@@ -16,6 +16,7 @@ use pvgrub::menu::{
 
 use crate::error::ProbeError;
 use crate::file_disk::FileDisk;
+use crate::output::file_name;
 
 /// The biggest kernel file read.
 const MAX_KERNEL_BYTES: usize = 256 << 20;
@@ -25,7 +26,7 @@ const MAX_SAVED_BYTES: usize = 64 << 10;
 /// The kernel of the chosen entry.
 #[derive(Debug)]
 pub struct KernelReport {
-    /// Where it was read from, `(hd0,0)/boot/vmlinuz`.
+    /// Where it was read from, `(hd0,0)/boot/vmlinuz`, as shown (escaped).
     pub file: String,
     /// Its size in bytes.
     pub size: usize,
@@ -44,7 +45,7 @@ pub struct KernelReport {
 /// What the probe found.
 #[derive(Debug)]
 pub struct Report {
-    /// Where the menu is, `(hd0,0)/boot/grub/menu.lst`.
+    /// Where the menu is, `(hd0,0)/boot/grub/menu.lst`, as shown (escaped).
     pub menu_at: String,
     /// The menu.
     pub menu: Menu,
@@ -92,31 +93,41 @@ fn find_menu(
 }
 
 /// The saved entry for `default saved`: GRUB legacy's `default` file, GRUB 2's `grubenv`,
-/// next to the menu.
+/// next to the menu. Without one (or with one naming no entry), entry 0 is the default, as in
+/// GRUB; why is logged as info.
 fn saved_entry(disks: &mut Disks<FileDisk>, found: &Found, menu: &Menu) -> Option<usize> {
     if menu.default != DefaultEntry::Saved {
         return None;
     }
-    match menu.format {
-        MenuFormat::MenuLst => {
-            let path = saved_default_path(&found.path);
-            let file = disks
-                .read_file(&found.device, &path, MAX_SAVED_BYTES)
-                .ok()?;
-            saved_default_value(&file)
-        }
+    let path = match menu.format {
+        MenuFormat::MenuLst => saved_default_path(&found.path),
         MenuFormat::GrubCfg => {
             let dir = found.path.rfind('/').map_or("", |i| &found.path[..=i]);
-            let path = format!("{dir}grubenv");
-            let env = disks
-                .read_file(&found.device, &path, MAX_SAVED_BYTES)
-                .ok()?;
-            menu.find_entry(&grubenv_saved_entry(&env)?)
+            format!("{dir}grubenv")
         }
+    };
+    let file = match disks.read_file(&found.device, &path, MAX_SAVED_BYTES) {
+        Ok(file) => file,
+        Err(e) => {
+            log::info!("default saved: cannot read {e}; entry 0 is the default");
+            return None;
+        }
+    };
+    let saved = match menu.format {
+        MenuFormat::MenuLst => saved_default_value(&file),
+        MenuFormat::GrubCfg => grubenv_saved_entry(&file).and_then(|name| menu.find_entry(&name)),
+    };
+    if saved.is_none() {
+        log::info!(
+            "default saved: {} names no entry; entry 0 is the default",
+            file_name(Some(&found.device), &path)
+        );
     }
+    saved
 }
 
-/// Reads `file` of an entry (a path without a device is on `menu_device`).
+/// Reads `file` of an entry (a path without a device is on `menu_device`): its name as shown,
+/// and its bytes.
 fn read_entry_file(
     disks: &mut Disks<FileDisk>,
     menu_device: &Device,
@@ -124,19 +135,22 @@ fn read_entry_file(
 ) -> Result<(String, Vec<u8>), FileError> {
     let device = file.device.clone().unwrap_or_else(|| menu_device.clone());
     let bytes = disks.read_file(&device, &file.path, MAX_KERNEL_BYTES)?;
-    Ok((format!("{device}{}", file.path), bytes))
+    Ok((file_name(Some(&device), &file.path), bytes))
 }
 
-/// Reads and loads the kernel of `entry`; a path without a device is on `menu_device`.
+/// Reads and loads the kernel of entry `index` of the menu shown as `menu_at`; a path without
+/// a device is on `menu_device`.
 fn load_kernel(
     disks: &mut Disks<FileDisk>,
-    menu_device: &Device,
+    (menu_device, menu_at): (&Device, &str),
+    index: usize,
     entry: &Entry,
 ) -> Result<KernelReport, ProbeError> {
-    let file = entry
-        .kernel
-        .as_ref()
-        .ok_or_else(|| ProbeError::NoKernel(entry.title.clone()))?;
+    let file = entry.kernel.as_ref().ok_or_else(|| ProbeError::NoKernel {
+        menu: menu_at.to_string(),
+        index,
+        title: entry.title.clone(),
+    })?;
     let (name, bytes) = read_entry_file(disks, menu_device, file)?;
     let image = image::load(&bytes, &image::Limits::DEFAULT)
         .map_err(|e| ProbeError::Image(name.clone(), e))?;
@@ -189,15 +203,17 @@ pub fn probe(
         .transpose()
         .map_err(ProbeError::MenuPath)?;
     let found = find_menu(&mut disks, location)?;
-    let menu_at = format!("{}{}", found.device, found.path);
+    let menu_at = file_name(Some(&found.device), &found.path);
     let menu =
         Menu::parse(&found.text, found.format).map_err(|e| ProbeError::Menu(menu_at.clone(), e))?;
     let saved = saved_entry(&mut disks, &found, &menu);
     let default = menu.default_index(saved);
-    let entry = default.and_then(|i| menu.entries.get(i));
-    let kernel = entry.map(|e| load_kernel(&mut disks, &found.device, e));
+    let entry = default.and_then(|i| Some((i, menu.entries.get(i)?)));
+    let kernel = entry.map(|(i, e)| load_kernel(&mut disks, (&found.device, &menu_at), i, e));
     let layout = match (entry, &kernel, memory_mib) {
-        (Some(e), Some(Ok(k)), Some(mib)) => Some(layout(&mut disks, &found.device, e, k, mib)),
+        (Some((_, e)), Some(Ok(k)), Some(mib)) => {
+            Some(layout(&mut disks, &found.device, e, k, mib))
+        }
         _ => None,
     };
     Ok(Report {

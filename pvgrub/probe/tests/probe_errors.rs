@@ -19,6 +19,22 @@ fn bad_command_lines() {
         1,
         "cannot open /nonexistent/disk.img",
     );
+    // The path once (it used to be "pvgrub-probe: /nonexistent/disk.img: cannot open
+    // /nonexistent/disk.img: ...").
+    let (_, _, err) = support::probe(&["/nonexistent/disk.img"]);
+    assert_eq!(
+        err,
+        "pvgrub-probe: cannot open /nonexistent/disk.img: No such file or directory (os error 2)\n"
+    );
+    fails(&["disk", "-x"], 2, "unknown option -x");
+    let (code, out, _) = support::probe(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with(
+            "usage: pvgrub-probe DISK [MENU_PATH] [--json] [--memory MIB] [-q | -v | -vv]\n"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -201,6 +217,17 @@ fn kernels_pv_grub_cannot_boot() {
         .as_str()
         .unwrap()
         .starts_with("layout: "));
+    // "layout:" once on each line (the text report used to say "layout: layout: ...").
+    let out = fails(
+        &[d5, "--memory", "16"],
+        1,
+        "layout: kernel needs 0x4000 pages",
+    );
+    assert!(out.contains("\nlayout: kernel needs 0x4000 pages"), "{out}");
+    let (_, _, err) = support::probe(&[d5, "--memory", "16"]);
+    for text in [&out, &err] {
+        assert!(!text.contains("layout: layout:"), "{text}");
+    }
     // A missing kernel file.
     let menu3 = b"title gone\nroot (hd0,0)\nkernel /boot/gone\n";
     let dir3 = support::scratch("gone");
@@ -225,7 +252,11 @@ fn kernels_pv_grub_cannot_boot() {
         "start=2048, type=83\n",
         &[Fs::Ext("ext4", &files4)],
     );
-    fails(&[disk4.to_str().unwrap()], 1, "the menu has no entries");
+    fails(
+        &[disk4.to_str().unwrap()],
+        1,
+        "(hd0,0)/boot/grub/menu.lst: the menu has no entries",
+    );
 }
 
 /// Sets the extent tree depth of `path`'s inode to 40 (the most is 5) with debugfs, which

@@ -55,12 +55,21 @@ impl<D: BlockDevice + Clone + 'static> Disks<D> {
             .ok_or(OpenError::NoSuchDrive { drive, count })
     }
 
-    /// The partition table of `(hd<drive>)`, read on first use.
+    /// The partition table of `(hd<drive>)`, read on first use; what was wrong with it is
+    /// logged then, as warnings.
     pub fn table(&mut self, drive: u32) -> Result<&PartitionTable, OpenError> {
         let d = self.drive(drive)?;
         let dev = &mut d.dev;
         d.table
-            .get_or_insert_with(|| PartitionTable::read(dev))
+            .get_or_insert_with(|| {
+                let table = PartitionTable::read(dev);
+                for p in table.iter().flat_map(PartitionTable::problems) {
+                    log::warn!(
+                        "(hd{drive}): partition table: {p}; the other partitions are still used"
+                    );
+                }
+                table
+            })
             .as_ref()
             .map_err(|&e| OpenError::Table(e))
     }

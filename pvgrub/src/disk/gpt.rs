@@ -187,13 +187,26 @@ pub(crate) fn read<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<Vec<Partition
         .checked_div(u64::from(dev.sector_size()))
         .unwrap_or(0);
     if sectors > 2 {
-        match read_at_lba(dev, sectors - 1) {
+        let last = sectors - 1;
+        match read_at_lba(dev, last) {
             Ok(entries) => {
-                log::warn!("primary GPT header is bad ({primary}); using the backup");
+                log::warn!(
+                    "GPT: primary header (sector 1): {}; using the backup header (sector {last})",
+                    cause(&primary)
+                );
                 return Ok(entries);
             }
-            Err(backup) => log::warn!("backup GPT header is bad too ({backup})"),
+            Err(backup) => log::warn!("GPT: backup header (sector {last}): {}", cause(&backup)),
         }
     }
     Err(primary)
+}
+
+/// Why a header was rejected, for a warning: the GPT check that failed (not
+/// [`DiskError::Gpt`]'s text, which speaks of both headers), or the read error.
+fn cause(e: &DiskError) -> &dyn fmt::Display {
+    match e {
+        DiskError::Gpt(gpt) => gpt,
+        other => other,
+    }
 }

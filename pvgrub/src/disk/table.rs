@@ -132,8 +132,8 @@ impl PartitionEntry {
 ///
 /// A table with a broken part keeps what it could read: a looping or overlong chain of logical
 /// partitions ends the chain, and a slot that lies outside any disk is left out; each such
-/// problem is kept in [`PartitionTable::problems`] (and logged), so the other partitions stay
-/// usable.
+/// problem is kept in [`PartitionTable::problems`] (which [`crate::boot::Disks`] logs with
+/// the disk's name), so the other partitions stay usable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionTable {
     kind: TableKind,
@@ -174,9 +174,6 @@ impl PartitionTable {
         let mut problems = Vec::new();
         let mut entries = mbr::primaries(&mbr, u64::from(dev.sector_size()), &mut problems);
         entries.extend(mbr::logicals(dev, &mbr, &mut problems));
-        for p in &problems {
-            log::warn!("partition table: {p}; the other partitions are still used");
-        }
         Ok(Self {
             kind: TableKind::Mbr,
             entries,

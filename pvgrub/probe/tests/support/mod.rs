@@ -186,6 +186,41 @@ pub fn probe(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Runs pvgrub-probe with `args` (any bytes): exit code, stdout, stderr, as bytes.
+pub fn probe_raw<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (i32, Vec<u8>, Vec<u8>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pvgrub-probe"))
+        .args(args)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), out.stdout, out.stderr)
+}
+
+/// Checks that `what` (the raw bytes of an output) is UTF-8 text of lines holding no control
+/// character (C0, DEL, C1) and none of the invisible characters `pvgrub::text` escapes, and
+/// returns it.
+pub fn clean_text(what: &str, bytes: &[u8]) -> String {
+    let text = String::from_utf8(bytes.to_vec())
+        .unwrap_or_else(|e| panic!("{what} is not UTF-8 ({e}): {bytes:?}"));
+    for (i, c) in text.char_indices() {
+        let invisible = matches!(c,
+            '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}'
+            | '\u{feff}' | '\u{fff9}'..='\u{fffb}');
+        assert!(
+            c == '\n' || !(c.is_control() || invisible),
+            "{what} has {c:?} at byte {i}: {text}"
+        );
+    }
+    text
+}
+
+/// Keeps a copy of the generated disk `image` as target/tmp/hostile/`name`.img, for running
+/// pvgrub-probe on it by hand.
+pub fn keep(image: &Path, name: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(image, dir.join(format!("{name}.img"))).unwrap();
+}
+
 /// Runs the probe, which must exit with `code` and print on stderr `message`, as text (no
 /// `{:?}` dump); returns its stdout.
 pub fn fails(args: &[&str], code: i32, message: &str) -> String {
