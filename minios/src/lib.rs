@@ -11,6 +11,8 @@ extern crate alloc;
 
 pub mod abi;
 pub mod control;
+#[cfg(any(test, target_os = "none"))]
+mod escape;
 pub mod events;
 pub mod grant;
 pub mod mm;
