@@ -32,7 +32,8 @@ mod tests {
     #[test]
     fn controls_are_escaped_and_the_rest_kept() {
         let mut out = Escaping(String::new());
-        write!(out, "vbd {}: node \x1b[2J\r\n{}é", 51712, '\u{9b}').unwrap();
+        let (vbd, csi) = (51712, '\u{9b}');
+        write!(out, "vbd {vbd}: node \x1b[2J\r\n{csi}é").unwrap();
         assert_eq!(out.0, "vbd 51712: node \\x1b[2J\\x0d\\x0a\\u{9b}é");
     }
 }
