@@ -82,7 +82,7 @@ fn find_menu(
     let MenuLocation::Disk { device, path } = location else {
         return Err(ProbeError::NotOnDisk(location));
     };
-    let text = disks.read_file(&device, &path, MAX_MENU_BYTES)?;
+    let text = disks.read_file(&device, path.as_ref(), MAX_MENU_BYTES)?;
     Ok(Found {
         device,
         path,
@@ -101,7 +101,7 @@ fn saved_entry(disks: &mut Disks<FileDisk>, found: &Found, menu: &Menu) -> Optio
         MenuFormat::MenuLst => {
             let path = saved_default_path(&found.path);
             let file = disks
-                .read_file(&found.device, &path, MAX_SAVED_BYTES)
+                .read_file(&found.device, path.as_bytes(), MAX_SAVED_BYTES)
                 .ok()?;
             saved_default_value(&file)
         }
@@ -109,7 +109,7 @@ fn saved_entry(disks: &mut Disks<FileDisk>, found: &Found, menu: &Menu) -> Optio
             let dir = found.path.rfind('/').map_or("", |i| &found.path[..=i]);
             let path = format!("{dir}grubenv");
             let env = disks
-                .read_file(&found.device, &path, MAX_SAVED_BYTES)
+                .read_file(&found.device, path.as_bytes(), MAX_SAVED_BYTES)
                 .ok()?;
             menu.find_entry(&grubenv_saved_entry(&env)?)
         }
@@ -123,7 +123,7 @@ fn read_entry_file(
     file: &pvgrub::menu::FilePath,
 ) -> Result<(String, Vec<u8>), FileError> {
     let device = file.device.clone().unwrap_or_else(|| menu_device.clone());
-    let bytes = disks.read_file(&device, &file.path, MAX_KERNEL_BYTES)?;
+    let bytes = disks.read_file(&device, file.path.as_ref(), MAX_KERNEL_BYTES)?;
     Ok((format!("{device}{}", file.path), bytes))
 }
 

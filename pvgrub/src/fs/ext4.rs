@@ -1,14 +1,12 @@
 //! ext2/3/4 through the ext4-view crate, reading through a [`BlockDevice`].
 
-use super::{read_if_present, DirEntry, FileSystem, FsError, FsKind, Metadata, NodeKind};
-use super::{MAX_BLOCK_SIZE, MAX_DIR_ENTRIES};
+use super::{read_if_present, DirEntry, FileReader, FileSystem, FsError, FsKind, Metadata};
+use super::{NodeKind, MAX_BLOCK_SIZE, MAX_DIR_ENTRIES};
 use crate::disk::{BlockDevice, IoError};
+use crate::io::Source;
 use alloc::boxed::Box;
-use alloc::format;
-use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
-use ext4_view::{Ext4, Ext4Read, FileType};
+use ext4_view::{Ext4, Ext4Read, FileType, Path};
 
 /// Offset of the superblock's magic number (superblock at 1024, magic at +0x38).
 const MAGIC_OFFSET: u64 = 1024 + 0x38;
@@ -110,12 +108,32 @@ impl core::fmt::Debug for Ext4Fs {
     }
 }
 
-/// `path` as the absolute path ext4-view wants.
-fn absolute(path: &str) -> String {
-    if path.starts_with('/') {
-        String::from(path)
-    } else {
-        format!("/{path}")
+/// `path` as the absolute path ext4-view wants, in `buf`. Any bytes but NUL make a name; a
+/// path with a NUL or a component over 255 bytes names nothing ([`FsError::NotFound`], as
+/// on FAT and iso9660).
+fn absolute<'a>(path: &[u8], buf: &'a mut Vec<u8>) -> Result<Path<'a>, FsError> {
+    buf.clear();
+    if !path.starts_with(b"/") {
+        buf.push(b'/');
+    }
+    buf.extend_from_slice(path);
+    Path::try_from(buf.as_slice()).map_err(|_| FsError::NotFound)
+}
+
+/// A file open on ext2/3/4.
+struct File(ext4_view::File);
+
+impl Source for File {
+    type Error = FsError;
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, FsError> {
+        Ok(self.0.read_bytes(buf)?)
+    }
+}
+
+impl FileReader for File {
+    fn len(&self) -> u64 {
+        self.0.metadata().len()
     }
 }
 
@@ -153,41 +171,29 @@ impl FileSystem for Ext4Fs {
         FsKind::Ext
     }
 
-    fn metadata(&mut self, path: &str) -> Result<Metadata, FsError> {
-        let meta = self.fs.metadata(absolute(path).as_str())?;
+    fn metadata(&mut self, path: &[u8]) -> Result<Metadata, FsError> {
+        let meta = self.fs.metadata(absolute(path, &mut Vec::new())?)?;
         Ok(Metadata {
             kind: node_kind(meta.file_type()),
             len: meta.len(),
         })
     }
 
-    fn read_file(&mut self, path: &str, max_len: usize) -> Result<Vec<u8>, FsError> {
-        let mut file = self.fs.open(absolute(path).as_str())?;
-        let len = file.metadata().len();
-        let size = usize::try_from(len)
-            .ok()
-            .filter(|&n| n <= max_len)
-            .ok_or(FsError::TooLarge { len, max: max_len })?;
-        let mut out = vec![0u8; size];
-        let mut done = 0;
-        while let Some(rest) = out.get_mut(done..).filter(|r| !r.is_empty()) {
-            match file.read_bytes(rest)? {
-                0 => return Err(FsError::ShortRead),
-                n => done += n,
-            }
-        }
-        Ok(out)
+    fn open_file(&mut self, path: &[u8]) -> Result<Box<dyn FileReader + '_>, FsError> {
+        let file = self.fs.open(absolute(path, &mut Vec::new())?)?;
+        Ok(Box::new(File(file)))
     }
 
-    fn read_dir(&mut self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+    fn read_dir(&mut self, path: &[u8]) -> Result<Vec<DirEntry>, FsError> {
         let mut out = Vec::new();
-        for entry in self.fs.read_dir(absolute(path).as_str())? {
+        for entry in self.fs.read_dir(absolute(path, &mut Vec::new())?)? {
             let entry = entry?;
             let name = entry.file_name();
-            let name = String::from_utf8_lossy(name.as_ref()).into_owned();
-            if name == "." || name == ".." {
+            let name: &[u8] = name.as_ref();
+            if name == b"." || name == b".." {
                 continue;
             }
+            let name = name.to_vec();
             if out.len() >= MAX_DIR_ENTRIES {
                 return Err(FsError::DirTooLarge);
             }
