@@ -3,7 +3,9 @@
 //! [`probe`] tells which filesystem a partition window holds, [`Filesystem::open`] mounts it,
 //! and the [`FileSystem`] trait reads files (streamed front to back, or whole with a
 //! caller-given size cap) and lists directories. Paths are `/`-separated bytes, absolute or
-//! relative to the root; symlinks are followed up to [`MAX_SYMLINKS`] times per lookup.
+//! relative to the root; symlinks are followed up to [`MAX_SYMLINKS`] times per lookup, and
+//! the directory bytes a lookup reads are bounded ([`MAX_LOOKUP_WORK`], and per mount
+//! [`mount_work_limit`]), whatever loops the image holds.
 //!
 //! Names are bytes, as the filesystem stores them: ext2/3/4 and Rock Ridge names may hold any
 //! byte but `/` (and NUL), so a name that is not UTF-8 is found by its bytes (and shown with
@@ -19,6 +21,7 @@ mod iso9660;
 mod path;
 mod reader;
 mod utf16;
+mod work;
 
 pub use error::FsError;
 pub use ext4::Ext4Fs;
@@ -27,6 +30,7 @@ pub use ext4_view::Ext4Error;
 pub use fat::{FatError, FatFs, FatKind};
 pub use iso9660::{IsoError, IsoFs, IsoNames};
 pub use reader::FileReader;
+pub use work::{mount_work_limit, MAX_LOOKUP_WORK, MOUNT_WORK_BASE};
 
 use crate::disk::{BlockDevice, IoError};
 use alloc::boxed::Box;

@@ -13,5 +13,5 @@ mod error;
 mod search;
 
 pub use disks::{DiskFile, Disks, Volume};
-pub use error::{Attempt, FileError, Miss, OpenError, SearchFailed};
+pub use error::{Attempt, FileError, FileErrorKind, Miss, OpenError, SearchFailed};
 pub use search::FoundMenu;

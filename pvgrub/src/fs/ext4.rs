@@ -1,5 +1,7 @@
 //! ext2/3/4 through the ext4-view crate, reading through a [`BlockDevice`].
 
+use super::path::{resolve, Tree};
+use super::work::Work;
 use super::{read_if_present, DirEntry, FileReader, FileSystem, FsError, FsKind, Metadata};
 use super::{NodeKind, MAX_BLOCK_SIZE, MAX_DIR_ENTRIES};
 use crate::disk::{BlockDevice, IoError};
@@ -98,8 +100,15 @@ impl Precheck {
 }
 
 /// A mounted ext2/3/4 filesystem (read-only; the journal is replayed in memory by ext4-view).
+///
+/// Paths are resolved here, with the resolver and work budget the other filesystems use:
+/// ext4-view is only ever given paths of directories already found, without symlinks, `.`
+/// or `..`. (Its own resolver takes up to 1000 steps per path, each a scan of a directory
+/// that its block cache may hold, so work it does there cannot be metered from outside: a
+/// directory linked into itself and a long symlink cost minutes.)
 pub struct Ext4Fs {
     fs: Ext4,
+    work: Work,
 }
 
 impl core::fmt::Debug for Ext4Fs {
@@ -108,16 +117,23 @@ impl core::fmt::Debug for Ext4Fs {
     }
 }
 
-/// `path` as the absolute path ext4-view wants, in `buf`. Any bytes but NUL make a name; a
-/// path with a NUL or a component over 255 bytes names nothing ([`FsError::NotFound`], as
-/// on FAT and iso9660).
-fn absolute<'a>(path: &[u8], buf: &'a mut Vec<u8>) -> Result<Path<'a>, FsError> {
-    buf.clear();
-    if !path.starts_with(b"/") {
-        buf.push(b'/');
+/// A file, directory or symlink found by the resolver.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    /// Its absolute path: directories found, then its name.
+    path: Vec<u8>,
+    kind: NodeKind,
+    len: u64,
+    /// What ext4-view reads to find it again by `path`: the sizes of the directories on it.
+    cost: u64,
+}
+
+impl Node {
+    /// `path` as ext4-view takes it. Any bytes but NUL make a name; a name with a NUL or of
+    /// over 255 bytes names nothing ([`FsError::NotFound`], as on FAT and iso9660).
+    fn path(&self) -> Result<Path<'_>, FsError> {
+        Path::try_from(self.path.as_slice()).map_err(|_| FsError::NotFound)
     }
-    buf.extend_from_slice(path);
-    Path::try_from(buf.as_slice()).map_err(|_| FsError::NotFound)
 }
 
 /// A file open on ext2/3/4.
@@ -160,9 +176,72 @@ impl Ext4Fs {
         if hide_csum {
             log::warn!("ext4: metadata_csum with 128-byte inodes; checksums not verified");
         }
+        let work = Work::new(dev.size());
         Ok(Self {
             fs: Ext4::load(Box::new(Reader { dev, hide_csum }))?,
+            work,
         })
+    }
+
+    /// Finds `path` (charging the work of the lookup).
+    fn find(&mut self, path: &[u8]) -> Result<Node, FsError> {
+        self.work.start();
+        resolve(self, path)
+    }
+
+    /// `node.path()`, with what ext4-view reads to find it charged.
+    fn reach<'n>(&mut self, node: &'n Node) -> Result<Path<'n>, FsError> {
+        self.work.charge(node.cost)?;
+        node.path()
+    }
+}
+
+impl Tree for Ext4Fs {
+    type Node = Node;
+
+    fn root(&mut self) -> Result<Node, FsError> {
+        let meta = self.fs.metadata(Path::ROOT)?;
+        Ok(Node {
+            path: b"/".to_vec(),
+            kind: node_kind(meta.file_type()),
+            len: meta.len(),
+            cost: 0,
+        })
+    }
+
+    fn node_kind(node: &Node) -> NodeKind {
+        node.kind
+    }
+
+    fn lookup(&mut self, dir: &Node, name: &[u8]) -> Result<Option<Node>, FsError> {
+        let mut path = Vec::with_capacity(dir.path.len() + 1 + name.len());
+        path.extend_from_slice(&dir.path);
+        if dir.path != b"/" {
+            path.push(b'/');
+        }
+        path.extend_from_slice(name);
+        let mut node = Node {
+            path,
+            kind: NodeKind::Other,
+            len: 0,
+            cost: dir.cost.saturating_add(dir.len),
+        };
+        let found = self.reach(&node)?;
+        let meta = match self.fs.symlink_metadata(found) {
+            Ok(meta) => meta,
+            Err(ext4_view::Ext4Error::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        node.kind = node_kind(meta.file_type());
+        node.len = meta.len();
+        Ok(Some(node))
+    }
+
+    fn read_link(&mut self, link: &Node) -> Result<Vec<u8>, FsError> {
+        let path = self.reach(link)?;
+        let target = self.fs.read_link(path)?;
+        let target: &[u8] = target.as_ref();
+        Ok(target.to_vec())
     }
 }
 
@@ -172,21 +251,33 @@ impl FileSystem for Ext4Fs {
     }
 
     fn metadata(&mut self, path: &[u8]) -> Result<Metadata, FsError> {
-        let meta = self.fs.metadata(absolute(path, &mut Vec::new())?)?;
+        let node = self.find(path)?;
         Ok(Metadata {
-            kind: node_kind(meta.file_type()),
-            len: meta.len(),
+            kind: node.kind,
+            len: node.len,
         })
     }
 
     fn open_file(&mut self, path: &[u8]) -> Result<Box<dyn FileReader + '_>, FsError> {
-        let file = self.fs.open(absolute(path, &mut Vec::new())?)?;
-        Ok(Box::new(File(file)))
+        let node = self.find(path)?;
+        match node.kind {
+            NodeKind::File => {}
+            NodeKind::Dir => return Err(FsError::IsADirectory),
+            NodeKind::Symlink | NodeKind::Other => return Err(FsError::NotAFile),
+        }
+        let path = self.reach(&node)?;
+        Ok(Box::new(File(self.fs.open(path)?)))
     }
 
     fn read_dir(&mut self, path: &[u8]) -> Result<Vec<DirEntry>, FsError> {
+        let mut node = self.find(path)?;
+        if node.kind != NodeKind::Dir {
+            return Err(FsError::NotADirectory);
+        }
+        node.cost = node.cost.saturating_add(node.len);
+        let path = self.reach(&node)?;
         let mut out = Vec::new();
-        for entry in self.fs.read_dir(absolute(path, &mut Vec::new())?)? {
+        for entry in self.fs.read_dir(path)? {
             let entry = entry?;
             let name = entry.file_name();
             let name: &[u8] = name.as_ref();

@@ -10,6 +10,7 @@ pub use bpb::FatKind;
 pub use error::FatError;
 
 use super::path::{resolve, Tree};
+use super::work::Work;
 use super::MAX_DIR_ENTRIES;
 use super::{DirEntry, FileReader, FileSystem, FsError, FsKind, Metadata, NodeKind};
 use crate::disk::{BlockDevice, IoError};
@@ -19,7 +20,7 @@ use alloc::vec::Vec;
 use bpb::{Geometry, Root};
 use chain::{LoopGuard, Table};
 use core::ops::ControlFlow;
-use dir::{same_name, Entry, Parser, Slot};
+use dir::{Entry, Parser, Slot};
 use file::File;
 
 /// Largest directory, in bytes: 65536 entries of 32 bytes, the most FAT allows.
@@ -44,6 +45,7 @@ pub struct FatFs<D> {
     dev: D,
     geo: Geometry,
     fat: Table,
+    work: Work,
 }
 
 impl<D: BlockDevice> FatFs<D> {
@@ -53,6 +55,7 @@ impl<D: BlockDevice> FatFs<D> {
         dev.read_at(0, &mut sector)?;
         let geo = Geometry::new_checked(&sector)?;
         Ok(Self {
+            work: Work::new(dev.size()),
             dev,
             geo,
             fat: Table::new(),
@@ -95,6 +98,7 @@ impl<D: BlockDevice> FatFs<D> {
             if read >= MAX_DIR_BYTES {
                 return Err(FsError::DirTooLarge);
             }
+            self.work.charge(cs)?;
             self.dev
                 .read_at(self.geo.cluster_offset(cluster), &mut buf)?;
             read += cs;
@@ -126,6 +130,7 @@ impl<D: BlockDevice> FatFs<D> {
         while done < len {
             let n = usize::try_from((len - done).min(buf.len() as u64)).unwrap_or(0);
             let chunk = buf.get_mut(..n).ok_or(FatError::BadGeometry)?;
+            self.work.charge(n as u64)?;
             self.dev.read_at(offset + done, chunk)?;
             done += n as u64;
             for slot in chunk.chunks_exact(32) {
@@ -172,7 +177,7 @@ impl<D: BlockDevice> Tree for FatFs<D> {
     fn lookup(&mut self, dir: &Node, name: &[u8]) -> Result<Option<Node>, FsError> {
         let mut found = None;
         self.scan(dir, &mut |e| {
-            if same_name(&e.name, name) || same_name(&e.short, name) {
+            if e.is_named(name) {
                 found = Some(e);
                 ControlFlow::Break(())
             } else {
@@ -194,6 +199,7 @@ impl<D: BlockDevice> FileSystem for FatFs<D> {
     }
 
     fn metadata(&mut self, path: &[u8]) -> Result<Metadata, FsError> {
+        self.work.start();
         let node = resolve(self, path)?;
         let len = match &node {
             Node::Root => 0,
@@ -206,6 +212,7 @@ impl<D: BlockDevice> FileSystem for FatFs<D> {
     }
 
     fn open_file(&mut self, path: &[u8]) -> Result<Box<dyn FileReader + '_>, FsError> {
+        self.work.start();
         let entry = match resolve(self, path)? {
             Node::Entry(e) if !e.is_dir => e,
             _ => return Err(FsError::IsADirectory),
@@ -224,6 +231,7 @@ impl<D: BlockDevice> FileSystem for FatFs<D> {
     }
 
     fn read_dir(&mut self, path: &[u8]) -> Result<Vec<DirEntry>, FsError> {
+        self.work.start();
         let node = resolve(self, path)?;
         if Self::node_kind(&node) != NodeKind::Dir {
             return Err(FsError::NotADirectory);
@@ -242,7 +250,7 @@ impl<D: BlockDevice> FileSystem for FatFs<D> {
                     NodeKind::File
                 },
                 len: u64::from(e.size),
-                name: e.name,
+                name: e.name(),
             });
             ControlFlow::Continue(())
         })?;

@@ -9,6 +9,7 @@ pub use error::IsoError;
 
 use super::path::{resolve, Tree};
 use super::utf16::to_wtf8;
+use super::work::Work;
 use super::MAX_DIR_ENTRIES;
 use super::{DirEntry, FileReader, FileSystem, FsError, FsKind, Metadata, NodeKind};
 use crate::disk::{BlockDevice, IoError};
@@ -80,6 +81,7 @@ pub struct IsoFs<D> {
     names: IsoNames,
     /// Bytes to skip at the start of each system use area (from the SP entry).
     rr_skip: usize,
+    work: Work,
 }
 
 impl<D: BlockDevice> IsoFs<D> {
@@ -87,6 +89,7 @@ impl<D: BlockDevice> IsoFs<D> {
     pub fn open(mut dev: D) -> Result<Self, FsError> {
         let vols = volume::read(&mut dev)?;
         let mut fs = Self {
+            work: Work::new(dev.size()),
             dev,
             vol: vols.primary,
             names: IsoNames::Iso9660,
@@ -128,6 +131,7 @@ impl<D: BlockDevice> IsoFs<D> {
             if hops > MAX_CONTINUATIONS || end > u64::from(self.vol.block_size) {
                 return Err(IsoError::BadContinuation.into());
             }
+            self.work.charge(u64::from(ce.len))?;
             let mut area = vec![0u8; usize::try_from(ce.len).unwrap_or(0)];
             let at = self.block_offset(u64::from(ce.block))? + u64::from(ce.offset);
             self.dev.read_at(at, &mut area)?;
@@ -189,6 +193,7 @@ impl<D: BlockDevice> IsoFs<D> {
         let bad = IsoError::BadBlockSize(self.vol.block_size);
         let mut buf = vec![0u8; usize::try_from(bs).map_err(|_| bad)?];
         let start = self.block_offset(block)?;
+        self.work.charge(bs)?;
         self.dev.read_at(start, &mut buf)?;
         let dot = Record::new_checked(&buf)?;
         if !dot.is_dot_or_dotdot() {
@@ -197,6 +202,7 @@ impl<D: BlockDevice> IsoFs<D> {
         let total = u64::from(dot.size());
         for b in 0..total.div_ceil(bs) {
             if b > 0 {
+                self.work.charge(bs)?;
                 self.dev.read_at(start + b * bs, &mut buf)?;
             }
             let limit = usize::try_from((total - b * bs).min(bs)).unwrap_or(0);
@@ -268,6 +274,7 @@ impl<D: BlockDevice> FileSystem for IsoFs<D> {
     }
 
     fn metadata(&mut self, path: &[u8]) -> Result<Metadata, FsError> {
+        self.work.start();
         let node = resolve(self, path)?;
         Ok(Metadata {
             kind: node.kind,
@@ -276,6 +283,7 @@ impl<D: BlockDevice> FileSystem for IsoFs<D> {
     }
 
     fn open_file(&mut self, path: &[u8]) -> Result<Box<dyn FileReader + '_>, FsError> {
+        self.work.start();
         let node = resolve(self, path)?;
         match node.kind {
             NodeKind::File => {}
@@ -299,6 +307,7 @@ impl<D: BlockDevice> FileSystem for IsoFs<D> {
     }
 
     fn read_dir(&mut self, path: &[u8]) -> Result<Vec<DirEntry>, FsError> {
+        self.work.start();
         let node = resolve(self, path)?;
         if node.kind != NodeKind::Dir {
             return Err(FsError::NotADirectory);

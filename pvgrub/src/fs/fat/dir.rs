@@ -15,8 +15,8 @@ const MAX_LFN_SLOTS: usize = 20;
 /// A file or directory found in a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
-    /// The long name (as WTF-8) if there is a valid one, else the short name.
-    pub(crate) name: Vec<u8>,
+    /// The long name (as WTF-8), if there is a valid one.
+    pub(crate) long: Option<Vec<u8>>,
     /// The 8.3 name, as `NAME.EXT` (OEM code page bytes).
     pub(crate) short: Vec<u8>,
     /// Whether this is a directory.
@@ -151,7 +151,7 @@ impl Parser {
         };
         let lo = u16::from_le_bytes([s[26], s[27]]);
         Slot::Entry(Entry {
-            name: long.unwrap_or_else(|| short.clone()),
+            long,
             short,
             is_dir: attr & ATTR_DIR != 0,
             cluster: u32::from(hi) << 16 | u32::from(lo),
@@ -178,5 +178,24 @@ fn folded(name: &[u8]) -> impl Iterator<Item = Folded> + '_ {
 
 /// Case-insensitive name comparison, as FAT looks names up.
 pub(crate) fn same_name(a: &[u8], b: &[u8]) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        // What Unicode upper-casing does to ASCII, without decoding each character.
+        return a.eq_ignore_ascii_case(b);
+    }
     folded(a).eq(folded(b))
+}
+
+impl Entry {
+    /// The name it is listed by: the long name if there is one, else the short one.
+    pub(crate) fn name(self) -> Vec<u8> {
+        self.long.unwrap_or(self.short)
+    }
+
+    /// Whether `name` names it (by its long or its short name, in any case).
+    pub(crate) fn is_named(&self, name: &[u8]) -> bool {
+        self.long
+            .as_deref()
+            .is_some_and(|long| same_name(long, name))
+            || same_name(&self.short, name)
+    }
 }
