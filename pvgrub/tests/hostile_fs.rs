@@ -8,7 +8,6 @@
 mod budget;
 mod fs_images;
 
-use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::Command;
 use std::rc::Rc;
@@ -325,12 +324,46 @@ fn many_lookups_on_one_mount_share_its_budget() {
     assert!(results[ok..].iter().all(Result::is_err));
 }
 
+/// Runs `debugfs` with `args` on `img`; its stdout.
+fn debugfs(args: &[&str], img: &Path) -> String {
+    let out = Command::new("debugfs")
+        .args(args)
+        .arg(img)
+        .output()
+        .expect("debugfs (e2fsprogs) must be installed");
+    assert!(out.status.success(), "debugfs {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Points the last entry of the root directory of the ext4 image at `img` to the root
+/// itself (as a directory); returns its name.
+fn link_last_root_entry_to_root(img: &Path) -> String {
+    let blocks = debugfs(&["-R", "blocks /"], img);
+    let last: usize = blocks.split_whitespace().last().unwrap().parse().unwrap();
+    let mut data = std::fs::read(img).unwrap();
+    let block = &mut data[last * 4096..][..4096];
+    let mut at = 0;
+    loop {
+        let rec_len = u16::from_le_bytes([block[at + 4], block[at + 5]]) as usize;
+        if at + rec_len >= 4096 {
+            break;
+        }
+        at += rec_len;
+    }
+    block[at..at + 4].copy_from_slice(&2u32.to_le_bytes());
+    block[at + 7] = 2; // file type: directory
+    let name_len = block[at + 6] as usize;
+    let name = String::from_utf8(block[at + 8..at + 8 + name_len].to_vec()).unwrap();
+    std::fs::write(img, data).unwrap();
+    name
+}
+
 #[test]
 fn an_ext4_directory_linked_into_itself_behind_a_long_symlink() {
     let _only = budget::exclusive();
-    // A linear (no dir_index) 320 KiB root directory of 20000 names, `a` linked to the root
-    // itself (debugfs ln), and /boot a symlink to `a/a/.../a/x` (4001 bytes): each menu path
-    // under /boot walks the root once per `a`.
+    // A linear (no dir_index) 320 KiB root directory of 20000 names, the last one pointed at
+    // the root itself, and /boot a symlink to `N/N/.../N/x` (4000 bytes) through it: each
+    // menu path under /boot walks the whole root once per component.
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile_fs/ext4");
     let _ = std::fs::remove_dir_all(&dir);
     let src = dir.join("src");
@@ -339,29 +372,35 @@ fn an_ext4_directory_linked_into_itself_behind_a_long_symlink() {
     for i in 0..20_000 {
         std::fs::hard_link(src.join("vmlinuz"), src.join(format!("l{i:05}"))).unwrap();
     }
-    let mut target = "a/".repeat(2000);
-    target.push('x');
-    symlink(&target, src.join("boot")).unwrap();
     let img = dir.join("fs.img");
-    let run = |cmd: &mut Command| {
-        let out = cmd.output().expect("e2fsprogs must be installed");
-        assert!(out.status.success(), "{cmd:?}: {out:?}");
-    };
-    run(Command::new("mkfs.ext4")
-        .args(["-q", "-F", "-b", "4096", "-O", "^dir_index", "-d"])
+    let out = Command::new("mkfs.ext4")
+        .args([
+            "-q",
+            "-F",
+            "-b",
+            "4096",
+            "-O",
+            "^dir_index,^metadata_csum",
+            "-d",
+        ])
         .arg(&src)
         .arg(&img)
-        .arg("64M"));
-    run(Command::new("debugfs")
-        .args(["-w", "-R", "ln / a"])
-        .arg(&img));
+        .arg("64M")
+        .output()
+        .expect("mkfs.ext4 (e2fsprogs) must be installed");
+    assert!(out.status.success(), "{out:?}");
+    let name = link_last_root_entry_to_root(&img);
+    let mut target = format!("{name}/").repeat(4000 / (name.len() + 1));
+    target.push('x');
+    debugfs(&["-w", "-R", &format!("symlink /boot {target}")], &img);
     let image = std::fs::read(&img).unwrap();
     save("ext4-dir-loop.img", &image);
     let len = image.len();
     let mut disks = disks(image);
 
+    let through = format!("/{name}/{name}/l00000");
     let (results, cost) = budget::measure(|| {
-        let kernel = disks.read_file(&hd0(), b"/a/a/vmlinuz", MIB);
+        let kernel = disks.read_file(&hd0(), through.as_bytes(), MIB);
         (kernel, disks.search_menu())
     });
     budget::assert_within(

@@ -1,6 +1,8 @@
 //! ISO 9660 with Rock Ridge (names, symlinks, deep directories) or Joliet names, read-only.
 
 mod error;
+mod file;
+mod names;
 mod record;
 mod susp;
 mod volume;
@@ -8,16 +10,16 @@ mod volume;
 pub use error::IsoError;
 
 use super::path::{resolve, Tree};
-use super::utf16::to_wtf8;
 use super::work::Work;
 use super::MAX_DIR_ENTRIES;
 use super::{DirEntry, FileReader, FileSystem, FsError, FsKind, Metadata, NodeKind};
 use crate::disk::{BlockDevice, IoError};
-use crate::io::Source;
 use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::ControlFlow;
+use file::File;
+use names::{joliet_name, plain_name};
 use record::Record;
 use susp::RockRidge;
 use volume::Volume;
@@ -52,25 +54,6 @@ pub(crate) struct Node {
     link: Option<Vec<u8>>,
     multi_extent: bool,
     interleaved: bool,
-}
-
-/// `NAME.EXT;1` without the version and a trailing dot.
-fn plain_name(raw: &[u8]) -> &[u8] {
-    let end = raw.iter().position(|&b| b == b';').unwrap_or(raw.len());
-    let name = raw.get(..end).unwrap_or(raw);
-    name.strip_suffix(b".").unwrap_or(name)
-}
-
-/// A Joliet (UCS-2 big-endian) name without its `;1` version, as WTF-8.
-fn joliet_name(raw: &[u8]) -> Vec<u8> {
-    let units = raw
-        .chunks_exact(2)
-        .map(|p| u16::from_be_bytes([p[0], p[1]]));
-    let mut name = to_wtf8(units);
-    if let Some(at) = name.iter().rposition(|&b| b == b';') {
-        name.truncate(at);
-    }
-    name
 }
 
 /// A mounted iso9660 filesystem.
@@ -298,12 +281,7 @@ impl<D: BlockDevice> FileSystem for IsoFs<D> {
         }
         let at = self.block_offset(node.block)?;
         let len = u64::from(node.size);
-        Ok(Box::new(File {
-            dev: &mut self.dev,
-            at,
-            left: len,
-            len,
-        }))
+        Ok(Box::new(File::new(&mut self.dev, at, len)))
     }
 
     fn read_dir(&mut self, path: &[u8]) -> Result<Vec<DirEntry>, FsError> {
@@ -330,34 +308,5 @@ impl<D: BlockDevice> FileSystem for IsoFs<D> {
             return Err(FsError::DirTooLarge);
         }
         Ok(out)
-    }
-}
-
-/// A file open on iso9660: one extent, read in order.
-struct File<'a, D> {
-    dev: &'a mut D,
-    /// Device offset of the next byte.
-    at: u64,
-    /// Bytes not read yet.
-    left: u64,
-    len: u64,
-}
-
-impl<D: BlockDevice> Source for File<'_, D> {
-    type Error = FsError;
-
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, FsError> {
-        let n = usize::try_from(self.left).map_or(buf.len(), |left| left.min(buf.len()));
-        let dst = buf.get_mut(..n).unwrap_or_default();
-        self.dev.read_at(self.at, dst)?;
-        self.at += n as u64;
-        self.left -= n as u64;
-        Ok(n)
-    }
-}
-
-impl<D: BlockDevice> FileReader for File<'_, D> {
-    fn len(&self) -> u64 {
-        self.len
     }
 }
