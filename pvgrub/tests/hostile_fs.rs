@@ -13,7 +13,8 @@ use std::process::Command;
 use std::rc::Rc;
 use std::time::Duration;
 
-use fs_images::{ce, fat_entry, iso, record, save, DirWriter, Fat32, BLOCK, SP};
+use fs_images::{ce, debugfs, fat_with_a_loop, iso, link_last_root_entry_to_root, record};
+use fs_images::{save, DirWriter, BLOCK, KERNEL, SP};
 use pvgrub::boot::{Disks, FileErrorKind, Miss};
 use pvgrub::disk::MemDisk;
 use pvgrub::fs::{FileSystem, Filesystem, FsError, IsoError};
@@ -22,7 +23,6 @@ use pvgrub::menu::{Device, SEARCH_PATHS};
 type Disk = MemDisk<Rc<[u8]>>;
 
 const MIB: usize = 1 << 20;
-const KERNEL: &[u8] = b"kernel";
 const LOOKUP_WORK: &str = "the lookup read over 16 MiB of directories (a directory or \
                            continuation area that loops back on itself?)";
 
@@ -214,52 +214,6 @@ fn an_iso_directory_inside_itself_costs_one_lookup_budget() {
     walk_the_loop("iso9660 directory inside itself", img);
 }
 
-/// A 64 MiB FAT32 image (512-byte clusters) whose root directory is the largest FAT allows,
-/// 4096 clusters of 65536 entries; the last two are `BOOT`, naming the root itself, and
-/// `VMLINUZ`. Its FAT layout comes along.
-fn fat_with_a_loop() -> (Vec<u8>, Fat32) {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile_fs");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("fat32.img");
-    let _ = std::fs::remove_file(&path);
-    let status = Command::new("mkfs.fat")
-        .args(["-C", "-F", "32", "-s", "1", "-S", "512"])
-        .arg(&path)
-        .arg("65536")
-        .output()
-        .expect("mkfs.fat (dosfstools) must be installed");
-    assert!(status.status.success(), "{status:?}");
-    let mut img = std::fs::read(&path).unwrap();
-    let fat = Fat32::new(&img);
-    assert_eq!(fat.cluster, 512);
-    let clusters = 4096u32;
-    for c in 2..2 + clusters {
-        fat.set(
-            &mut img,
-            c,
-            if c == clusters + 1 {
-                0x0fff_ffff
-            } else {
-                c + 1
-            },
-        );
-    }
-    let kernel = 2 + clusters;
-    fat.set(&mut img, kernel, 0x0fff_ffff);
-    let root = fat.offset(2);
-    let slots = clusters as usize * fat.cluster / 32;
-    let filler = fat_entry(b"F          ", false, 0, 0);
-    for slot in img[root..][..slots * 32].chunks_mut(32) {
-        slot.copy_from_slice(&filler);
-    }
-    let last = root + (slots - 2) * 32;
-    img[last..][..32].copy_from_slice(&fat_entry(b"BOOT       ", true, 2, 0));
-    let vmlinuz = fat_entry(b"VMLINUZ    ", false, kernel, KERNEL.len() as u32);
-    img[last + 32..][..32].copy_from_slice(&vmlinuz);
-    img[fat.offset(kernel)..][..KERNEL.len()].copy_from_slice(KERNEL);
-    (img, fat)
-}
-
 #[test]
 fn a_fat_directory_inside_itself_costs_one_lookup_budget() {
     let _only = budget::exclusive();
@@ -322,40 +276,6 @@ fn many_lookups_on_one_mount_share_its_budget() {
         )
     );
     assert!(results[ok..].iter().all(Result::is_err));
-}
-
-/// Runs `debugfs` with `args` on `img`; its stdout.
-fn debugfs(args: &[&str], img: &Path) -> String {
-    let out = Command::new("debugfs")
-        .args(args)
-        .arg(img)
-        .output()
-        .expect("debugfs (e2fsprogs) must be installed");
-    assert!(out.status.success(), "debugfs {args:?}: {out:?}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Points the last entry of the root directory of the ext4 image at `img` to the root
-/// itself (as a directory); returns its name.
-fn link_last_root_entry_to_root(img: &Path) -> String {
-    let blocks = debugfs(&["-R", "blocks /"], img);
-    let last: usize = blocks.split_whitespace().last().unwrap().parse().unwrap();
-    let mut data = std::fs::read(img).unwrap();
-    let block = &mut data[last * 4096..][..4096];
-    let mut at = 0;
-    loop {
-        let rec_len = u16::from_le_bytes([block[at + 4], block[at + 5]]) as usize;
-        if at + rec_len >= 4096 {
-            break;
-        }
-        at += rec_len;
-    }
-    block[at..at + 4].copy_from_slice(&2u32.to_le_bytes());
-    block[at + 7] = 2; // file type: directory
-    let name_len = block[at + 6] as usize;
-    let name = String::from_utf8(block[at + 8..at + 8 + name_len].to_vec()).unwrap();
-    std::fs::write(img, data).unwrap();
-    name
 }
 
 #[test]

@@ -3,7 +3,11 @@
 //! patches of mkfs-made images.
 #![allow(dead_code)] // each test binary uses a different part
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The kernel the hostile images hold.
+pub const KERNEL: &[u8] = b"kernel";
 
 /// ISO 9660 logical block (and sector) size.
 pub const BLOCK: usize = 2048;
@@ -159,4 +163,84 @@ pub fn fat_entry(name: &[u8; 11], dir: bool, cluster: u32, size: u32) -> [u8; 32
     e[26..28].copy_from_slice(&(cluster as u16).to_le_bytes());
     e[28..32].copy_from_slice(&size.to_le_bytes());
     e
+}
+
+/// A 64 MiB FAT32 image (512-byte clusters) whose root directory is the largest FAT allows,
+/// 4096 clusters of 65536 entries; the last two are `BOOT`, naming the root itself, and
+/// `VMLINUZ`. Its FAT layout comes along.
+pub fn fat_with_a_loop() -> (Vec<u8>, Fat32) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile_fs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("fat32.img");
+    let _ = std::fs::remove_file(&path);
+    let status = Command::new("mkfs.fat")
+        .args(["-C", "-F", "32", "-s", "1", "-S", "512"])
+        .arg(&path)
+        .arg("65536")
+        .output()
+        .expect("mkfs.fat (dosfstools) must be installed");
+    assert!(status.status.success(), "{status:?}");
+    let mut img = std::fs::read(&path).unwrap();
+    let fat = Fat32::new(&img);
+    assert_eq!(fat.cluster, 512);
+    let clusters = 4096u32;
+    for c in 2..2 + clusters {
+        fat.set(
+            &mut img,
+            c,
+            if c == clusters + 1 {
+                0x0fff_ffff
+            } else {
+                c + 1
+            },
+        );
+    }
+    let kernel = 2 + clusters;
+    fat.set(&mut img, kernel, 0x0fff_ffff);
+    let root = fat.offset(2);
+    let slots = clusters as usize * fat.cluster / 32;
+    let filler = fat_entry(b"F          ", false, 0, 0);
+    for slot in img[root..][..slots * 32].chunks_mut(32) {
+        slot.copy_from_slice(&filler);
+    }
+    let last = root + (slots - 2) * 32;
+    img[last..][..32].copy_from_slice(&fat_entry(b"BOOT       ", true, 2, 0));
+    let vmlinuz = fat_entry(b"VMLINUZ    ", false, kernel, KERNEL.len() as u32);
+    img[last + 32..][..32].copy_from_slice(&vmlinuz);
+    img[fat.offset(kernel)..][..KERNEL.len()].copy_from_slice(KERNEL);
+    (img, fat)
+}
+
+/// Runs `debugfs` with `args` on `img`; its stdout.
+pub fn debugfs(args: &[&str], img: &Path) -> String {
+    let out = Command::new("debugfs")
+        .args(args)
+        .arg(img)
+        .output()
+        .expect("debugfs (e2fsprogs) must be installed");
+    assert!(out.status.success(), "debugfs {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Points the last entry of the root directory of the ext4 image at `img` to the root
+/// itself (as a directory); returns its name.
+pub fn link_last_root_entry_to_root(img: &Path) -> String {
+    let blocks = debugfs(&["-R", "blocks /"], img);
+    let last: usize = blocks.split_whitespace().last().unwrap().parse().unwrap();
+    let mut data = std::fs::read(img).unwrap();
+    let block = &mut data[last * 4096..][..4096];
+    let mut at = 0;
+    loop {
+        let rec_len = u16::from_le_bytes([block[at + 4], block[at + 5]]) as usize;
+        if at + rec_len >= 4096 {
+            break;
+        }
+        at += rec_len;
+    }
+    block[at..at + 4].copy_from_slice(&2u32.to_le_bytes());
+    block[at + 7] = 2; // file type: directory
+    let name_len = block[at + 6] as usize;
+    let name = String::from_utf8(block[at + 8..at + 8 + name_len].to_vec()).unwrap();
+    std::fs::write(img, data).unwrap();
+    name
 }
