@@ -97,7 +97,7 @@ fn filesystem<F: pvgrub::fs::FileSystem>(mounted: Result<F, pvgrub::fs::FsError>
     const CAP: usize = 1 << 20;
     let Ok(mut fs) = mounted else { return };
     let mut budget = 300u32;
-    let mut dirs = vec![(String::from("/"), 0u32)];
+    let mut dirs = vec![(b"/".to_vec(), 0u32)];
     while let Some((dir, depth)) = dirs.pop() {
         let Ok(entries) = fs.read_dir(&dir) else {
             continue;
@@ -107,7 +107,11 @@ fn filesystem<F: pvgrub::fs::FileSystem>(mounted: Result<F, pvgrub::fs::FsError>
             if budget == 0 {
                 return;
             }
-            let path = format!("{}/{}", dir.trim_end_matches('/'), entry.name);
+            let mut path = dir.clone();
+            if !path.ends_with(b"/") {
+                path.push(b'/');
+            }
+            path.extend_from_slice(&entry.name);
             match entry.kind {
                 pvgrub::fs::NodeKind::Dir if depth < 3 => dirs.push((path, depth + 1)),
                 _ => read_checked(&mut fs, &path, CAP),
@@ -115,21 +119,26 @@ fn filesystem<F: pvgrub::fs::FileSystem>(mounted: Result<F, pvgrub::fs::FsError>
         }
     }
     for path in [
-        "/boot/grub/menu.lst",
-        "/boot/grub/grub.cfg",
-        "/boot/vmlinuz.link",
-        "vmlinuz",
+        &b"/boot/grub/menu.lst"[..],
+        b"/boot/grub/grub.cfg",
+        b"/boot/vmlinuz.link",
+        b"vmlinuz",
     ] {
         read_checked(&mut fs, path, CAP);
     }
 }
 
 /// Reads `path`; a successful read must agree with the metadata and the cap.
-fn read_checked<F: pvgrub::fs::FileSystem>(fs: &mut F, path: &str, cap: usize) {
+fn read_checked<F: pvgrub::fs::FileSystem>(fs: &mut F, path: &[u8], cap: usize) {
     if let Ok(bytes) = fs.read_file(path, cap) {
         assert!(bytes.len() <= cap);
         if let Ok(meta) = fs.metadata(path) {
-            assert_eq!(meta.len, bytes.len() as u64, "{path}");
+            assert_eq!(
+                meta.len,
+                bytes.len() as u64,
+                "{}",
+                pvgrub::text::escape(path)
+            );
         }
     }
 }

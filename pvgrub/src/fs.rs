@@ -1,15 +1,27 @@
 //! Read-only filesystems (ext2/3/4, FAT, iso9660) over a block device.
 //!
 //! [`probe`] tells which filesystem a partition window holds, [`Filesystem::open`] mounts it,
-//! and the [`FileSystem`] trait reads files (whole, with a caller-given size cap) and lists
-//! directories. Paths are `/`-separated, absolute or relative to the root; symlinks are followed
-//! up to [`MAX_SYMLINKS`] times per lookup.
+//! and the [`FileSystem`] trait reads files (streamed front to back, or whole with a
+//! caller-given size cap) and lists directories. Paths are `/`-separated bytes, absolute or
+//! relative to the root; symlinks are followed up to [`MAX_SYMLINKS`] times per lookup, and
+//! the directory bytes a lookup reads are bounded ([`MAX_LOOKUP_WORK`], and per mount
+//! [`mount_work_limit`]), whatever loops the image holds.
+//!
+//! Names are bytes, as the filesystem stores them: ext2/3/4 and Rock Ridge names may hold any
+//! byte but `/` (and NUL), so a name that is not UTF-8 is found by its bytes (and shown with
+//! [`text::escape`](crate::text::escape)). FAT long names and Joliet names are UTF-16: they
+//! are given, and looked up, as UTF-8, with an unpaired surrogate (which the filesystem
+//! allows) as the three bytes it would take in UTF-8 (WTF-8), so every name stays distinct
+//! and can be found. FAT short names are the raw OEM code page bytes.
 
 mod error;
 mod ext4;
 mod fat;
 mod iso9660;
 mod path;
+mod reader;
+mod utf16;
+mod work;
 
 pub use error::FsError;
 pub use ext4::Ext4Fs;
@@ -17,9 +29,11 @@ pub use ext4::Ext4Fs;
 pub use ext4_view::Ext4Error;
 pub use fat::{FatError, FatFs, FatKind};
 pub use iso9660::{IsoError, IsoFs, IsoNames};
+pub use reader::FileReader;
+pub use work::{mount_work_limit, MAX_LOOKUP_WORK, MOUNT_WORK_BASE};
 
 use crate::disk::{BlockDevice, IoError};
-use alloc::string::String;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 /// Most symlinks followed while resolving one path.
@@ -70,8 +84,9 @@ pub struct Metadata {
 /// One entry of a directory listing (`.` and `..` are left out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {
-    /// The name (long name on FAT, Rock Ridge or Joliet name on iso9660 when present).
-    pub name: String,
+    /// The name's bytes (long name on FAT, Rock Ridge or Joliet name on iso9660 when present;
+    /// see the module docs for the encodings).
+    pub name: Vec<u8>,
     /// What the entry is, without following symlinks.
     pub kind: NodeKind,
     /// Length in bytes.
@@ -84,14 +99,20 @@ pub trait FileSystem {
     fn kind(&self) -> FsKind;
 
     /// Kind and size of what `path` names, following symlinks.
-    fn metadata(&mut self, path: &str) -> Result<Metadata, FsError>;
+    fn metadata(&mut self, path: &[u8]) -> Result<Metadata, FsError>;
+
+    /// The regular file at `path`, following symlinks, opened to be read front to back in
+    /// chunks of the caller's choosing (nothing of it is held beyond the chunk being read).
+    fn open_file(&mut self, path: &[u8]) -> Result<Box<dyn FileReader + '_>, FsError>;
 
     /// The whole contents of the regular file at `path`, following symlinks. Fails with
     /// [`FsError::TooLarge`] (before reading or allocating) if it is longer than `max_len`.
-    fn read_file(&mut self, path: &str, max_len: usize) -> Result<Vec<u8>, FsError>;
+    fn read_file(&mut self, path: &[u8], max_len: usize) -> Result<Vec<u8>, FsError> {
+        reader::read_whole(&mut *self.open_file(path)?, max_len)
+    }
 
     /// The entries of the directory at `path`, following symlinks, in on-disk order.
-    fn read_dir(&mut self, path: &str) -> Result<Vec<DirEntry>, FsError>;
+    fn read_dir(&mut self, path: &[u8]) -> Result<Vec<DirEntry>, FsError>;
 }
 
 /// Which filesystem `dev` holds, if any pv-grub reads: ext2/3/4 (superblock magic), iso9660
@@ -162,15 +183,15 @@ impl<D: BlockDevice> FileSystem for Filesystem<D> {
         }
     }
 
-    fn metadata(&mut self, path: &str) -> Result<Metadata, FsError> {
+    fn metadata(&mut self, path: &[u8]) -> Result<Metadata, FsError> {
         self.inner().metadata(path)
     }
 
-    fn read_file(&mut self, path: &str, max_len: usize) -> Result<Vec<u8>, FsError> {
-        self.inner().read_file(path, max_len)
+    fn open_file(&mut self, path: &[u8]) -> Result<Box<dyn FileReader + '_>, FsError> {
+        self.inner().open_file(path)
     }
 
-    fn read_dir(&mut self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+    fn read_dir(&mut self, path: &[u8]) -> Result<Vec<DirEntry>, FsError> {
         self.inner().read_dir(path)
     }
 }

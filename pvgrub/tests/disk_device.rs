@@ -84,7 +84,7 @@ fn filesystems_over_a_sector_only_device() {
         let mut fs = Filesystem::open(sector_only(name, 512)).unwrap();
         assert_eq!(fs.kind(), kind);
         assert_eq!(
-            fs.read_file("/boot/vmlinuz-test", 4 << 20).unwrap(),
+            fs.read_file(b"/boot/vmlinuz-test", 4 << 20).unwrap(),
             kernel,
             "{name}"
         );
@@ -92,7 +92,7 @@ fn filesystems_over_a_sector_only_device() {
     // Contiguous files are read in few requests (FAT: adjacent clusters are merged).
     let mut dev = sector_only("fat16.img", 512);
     let mut fs = pvgrub::fs::FatFs::open(&mut dev).unwrap();
-    fs.read_file("/boot/vmlinuz-test", 4 << 20).unwrap();
+    fs.read_file(b"/boot/vmlinuz-test", 4 << 20).unwrap();
     drop(fs);
     assert!(dev.requests < 64, "{} requests", dev.requests);
 }

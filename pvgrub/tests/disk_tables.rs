@@ -42,11 +42,14 @@ fn check_partition(data: &[u8], sector_size: u32, number: u32, kind: FsKind) {
     let mut fs = Filesystem::open(part).unwrap();
     assert_eq!(fs.kind(), kind);
     assert_eq!(
-        fs.read_file("/boot/grub/menu.lst", 1 << 20).unwrap(),
+        fs.read_file(b"/boot/grub/menu.lst", 1 << 20).unwrap(),
         menu_lst()
     );
     let kernel = std::fs::read(disk_fixtures::dir().join("small/boot/vmlinuz-test")).unwrap();
-    assert_eq!(fs.read_file("/boot/vmlinuz-test", 8 << 20).unwrap(), kernel);
+    assert_eq!(
+        fs.read_file(b"/boot/vmlinuz-test", 8 << 20).unwrap(),
+        kernel
+    );
 }
 
 #[test]

@@ -27,10 +27,10 @@ fn exercise(data: Vec<u8>, strict: bool) -> usize {
         return 0;
     };
     let mut ok = 0;
-    let _ = fs.read_dir("/");
-    let _ = fs.read_dir("/many");
+    let _ = fs.read_dir(b"/");
+    let _ = fs.read_dir(b"/many");
     for (path, source) in PATHS {
-        if let Ok(got) = fs.read_file(path, 8 << 20) {
+        if let Ok(got) = fs.read_file(path.as_bytes(), 8 << 20) {
             ok += 1;
             if strict {
                 let want = std::fs::read(dir().join("tree").join(source)).unwrap();

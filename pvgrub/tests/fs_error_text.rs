@@ -17,7 +17,7 @@ use text_support::looks_like_debug;
 /// The error of mounting `data` and reading `path`.
 fn read_error(data: Vec<u8>, path: &str) -> FsError {
     match Filesystem::open(MemDisk::new(data)) {
-        Ok(mut fs) => fs.read_file(path, 64 << 20).unwrap_err(),
+        Ok(mut fs) => fs.read_file(path.as_bytes(), 64 << 20).unwrap_err(),
         Err(e) => e,
     }
 }
@@ -103,15 +103,15 @@ fn fat_boot_sector_and_paths() {
     let mut fs = Filesystem::open(MemDisk::new(good)).unwrap();
     let text = |r: Result<Vec<u8>, FsError>| r.unwrap_err().to_string();
     assert_eq!(
-        text(fs.read_file("/boot/nothing", 1 << 20)),
+        text(fs.read_file(b"/boot/nothing", 1 << 20)),
         "no such file or directory"
     );
     assert_eq!(
-        text(fs.read_file("/boot", 1 << 20)),
+        text(fs.read_file(b"/boot", 1 << 20)),
         "is a directory, not a file"
     );
     assert_eq!(
-        text(fs.read_file("/boot/grub/menu.lst/x", 1 << 20)),
+        text(fs.read_file(b"/boot/grub/menu.lst/x", 1 << 20)),
         "a path component is not a directory"
     );
 }

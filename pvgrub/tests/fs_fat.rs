@@ -45,7 +45,7 @@ fn check(name: &str, kind: FatKind) {
     // Lookups are case-insensitive, and the 8.3 names mdir shows resolve too.
     let tree = dir().join("tree-nolinks");
     let menu = std::fs::read(tree.join("boot/grub/menu.lst")).unwrap();
-    assert_eq!(fs.read_file("/BOOT/Grub/MENU.LST", CAP).unwrap(), menu);
+    assert_eq!(fs.read_file(b"/BOOT/Grub/MENU.LST", CAP).unwrap(), menu);
     let listing = mtools("mdir", name, &["::/"]);
     let mut short_names = 0;
     for line in listing.lines().filter(|l| l.len() > 40 && l.contains('~')) {
@@ -53,7 +53,8 @@ fn check(name: &str, kind: FatKind) {
         let long = line.split("  ").last().unwrap().trim();
         let want = std::fs::read(tree.join(long)).unwrap();
         assert_eq!(
-            fs.read_file(&format!("/{base}.{ext}"), CAP).unwrap(),
+            fs.read_file(format!("/{base}.{ext}").as_bytes(), CAP)
+                .unwrap(),
             want,
             "{line}"
         );
@@ -103,9 +104,9 @@ fn damaged_chains_give_typed_errors() {
     let read = |data: &[u8], path: &str| -> Result<Vec<u8>, FsError> {
         let mut fs = FatFs::open(MemDisk::new(data.to_vec())).unwrap();
         if path.ends_with('/') {
-            fs.read_dir(path).map(|_| Vec::new())
+            fs.read_dir(path.as_bytes()).map(|_| Vec::new())
         } else {
-            fs.read_file(path, CAP)
+            fs.read_file(path.as_bytes(), CAP)
         }
     };
     let cases: Vec<(u32, u16, &str, FatError)> = vec![

@@ -32,7 +32,7 @@ fn genisoimage_rock_ridge_relocated_directories() {
     // genisoimage moves directories deeper than 8 levels to /rr_moved and leaves CL links.
     let name = "iso-genisoimage.img";
     let mut fs = open(name, IsoNames::RockRidge);
-    assert_eq!(fs.metadata("/rr_moved").unwrap().kind, NodeKind::Dir);
+    assert_eq!(fs.metadata(b"/rr_moved").unwrap().kind, NodeKind::Dir);
     fs_checks::tree_reads_back(&mut fs, "tree", &["rr_moved"], name);
     fs_checks::symlinks_resolve(&mut fs, name);
     fs_checks::errors_are_typed(&mut fs, name);
@@ -69,19 +69,23 @@ fn plain_iso9660_names_match_isoinfo() {
                 // Same bytes as isoinfo extracts, found by the name without its version, in
                 // any case.
                 let want = isoinfo(name, &["-x", path]);
-                assert_eq!(fs.read_file(path, CAP).unwrap(), want, "{path}");
-                assert_eq!(fs.read_file(plain, CAP).unwrap(), want, "{path}");
+                assert_eq!(fs.read_file(path.as_bytes(), CAP).unwrap(), want, "{path}");
+                assert_eq!(fs.read_file(plain.as_bytes(), CAP).unwrap(), want, "{path}");
                 assert_eq!(
-                    fs.read_file(&plain.to_lowercase(), CAP).unwrap(),
+                    fs.read_file(plain.to_lowercase().as_bytes(), CAP).unwrap(),
                     want,
                     "{path}"
                 );
                 files += 1;
             }
-            None => assert_eq!(fs.metadata(path).unwrap().kind, NodeKind::Dir, "{path}"),
+            None => assert_eq!(
+                fs.metadata(path.as_bytes()).unwrap().kind,
+                NodeKind::Dir,
+                "{path}"
+            ),
         }
     }
     assert!(files > 300, "{files} files");
     let menu = std::fs::read(dir().join("tree/boot/grub/menu.lst")).unwrap();
-    assert_eq!(fs.read_file("/boot/grub/menu.lst", CAP).unwrap(), menu);
+    assert_eq!(fs.read_file(b"/boot/grub/menu.lst", CAP).unwrap(), menu);
 }

@@ -247,7 +247,7 @@ fn a_missing_drive_is_a_clear_error() {
                 partition: Some(0),
                 bsd_slice: None,
             },
-            "/boot/grub/menu.lst",
+            b"/boot/grub/menu.lst",
             1 << 20,
         )
         .unwrap_err();

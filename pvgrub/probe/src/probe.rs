@@ -83,7 +83,7 @@ fn find_menu(
     let MenuLocation::Disk { device, path } = location else {
         return Err(ProbeError::NotOnDisk(location));
     };
-    let text = disks.read_file(&device, &path, MAX_MENU_BYTES)?;
+    let text = disks.read_file(&device, path.as_ref(), MAX_MENU_BYTES)?;
     Ok(Found {
         device,
         path,
@@ -106,7 +106,7 @@ fn saved_entry(disks: &mut Disks<FileDisk>, found: &Found, menu: &Menu) -> Optio
             format!("{dir}grubenv")
         }
     };
-    let file = match disks.read_file(&found.device, &path, MAX_SAVED_BYTES) {
+    let file = match disks.read_file(&found.device, path.as_bytes(), MAX_SAVED_BYTES) {
         Ok(file) => file,
         Err(e) => {
             log::info!("default saved: cannot read {e}; entry 0 is the default");
@@ -134,7 +134,7 @@ fn read_entry_file(
     file: &pvgrub::menu::FilePath,
 ) -> Result<(String, Vec<u8>), FileError> {
     let device = file.device.clone().unwrap_or_else(|| menu_device.clone());
-    let bytes = disks.read_file(&device, &file.path, MAX_KERNEL_BYTES)?;
+    let bytes = disks.read_file(&device, file.path.as_ref(), MAX_KERNEL_BYTES)?;
     Ok((file_name(Some(&device), &file.path), bytes))
 }
 

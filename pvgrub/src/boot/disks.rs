@@ -1,15 +1,16 @@
 //! The guest's disks: each partition table read once, each filesystem mounted once.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::{FileError, FileErrorKind, OpenError};
 use crate::disk::{
     BlockDevice, DiskError, Partition, PartitionKind, PartitionTable, TableKind, Window,
 };
-use crate::fs::{FileSystem, Filesystem};
+use crate::fs::{FileReader, FileSystem, Filesystem, FsError};
+use crate::io::Source;
 use crate::menu::Device;
 
 /// A mounted filesystem on one of the guest's disks or partitions.
@@ -137,20 +138,77 @@ impl<D: BlockDevice + Clone + 'static> Disks<D> {
     pub fn read_file(
         &mut self,
         device: &Device,
-        path: &str,
+        path: &[u8],
         max_len: usize,
     ) -> Result<Vec<u8>, FileError> {
-        let error = |kind| FileError {
-            device: device.clone(),
-            path: String::from(path),
-            kind,
-        };
         let volume = self
             .volume(device)
-            .map_err(|e| error(FileErrorKind::Open(e)))?;
+            .map_err(|e| open_error(device, path, e))?;
         volume
             .read_file(path, max_len)
-            .map_err(|e| error(FileErrorKind::Read(e)))
+            .map_err(|e| read_error(device, path, e))
+    }
+
+    /// The file at `path` on `device`, opened to be read front to back in chunks (see
+    /// [`FileSystem::open_file`]); read errors name the device and path too.
+    pub fn open_file(&mut self, device: &Device, path: &[u8]) -> Result<DiskFile<'_>, FileError> {
+        let volume = self
+            .volume(device)
+            .map_err(|e| open_error(device, path, e))?;
+        let file = volume
+            .open_file(path)
+            .map_err(|e| read_error(device, path, e))?;
+        Ok(DiskFile {
+            device: device.clone(),
+            path: path.to_vec(),
+            file,
+        })
+    }
+}
+
+fn open_error(device: &Device, path: &[u8], e: Rc<OpenError>) -> FileError {
+    FileError {
+        device: device.clone(),
+        path: path.to_vec(),
+        kind: FileErrorKind::Open(e),
+    }
+}
+
+fn read_error(device: &Device, path: &[u8], e: FsError) -> FileError {
+    FileError {
+        device: device.clone(),
+        path: path.to_vec(),
+        kind: FileErrorKind::Read(e),
+    }
+}
+
+/// A file open on one of the guest's disks ([`Disks::open_file`]): a [`Source`] whose
+/// errors say which file failed.
+pub struct DiskFile<'a> {
+    device: Device,
+    path: Vec<u8>,
+    file: Box<dyn FileReader + 'a>,
+}
+
+impl DiskFile<'_> {
+    /// The file's length in bytes.
+    pub fn len(&self) -> u64 {
+        self.file.len()
+    }
+
+    /// Whether the file is empty.
+    pub fn is_empty(&self) -> bool {
+        self.file.is_empty()
+    }
+}
+
+impl Source for DiskFile<'_> {
+    type Error = FileError;
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
+        self.file
+            .read(buf)
+            .map_err(|e| read_error(&self.device, &self.path, e))
     }
 }
 

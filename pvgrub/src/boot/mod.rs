@@ -12,6 +12,6 @@ mod disks;
 mod error;
 mod search;
 
-pub use disks::{Disks, Volume};
-pub use error::{Attempt, FileError, Miss, OpenError, SearchFailed};
+pub use disks::{DiskFile, Disks, Volume};
+pub use error::{Attempt, FileError, FileErrorKind, Miss, OpenError, SearchFailed};
 pub use search::FoundMenu;

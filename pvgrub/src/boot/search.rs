@@ -80,7 +80,7 @@ impl<D: BlockDevice + Clone + 'static> Disks<D> {
     ) -> Result<(&'static str, MenuFormat, Vec<u8>), Vec<Miss>> {
         let mut misses = Vec::new();
         for &(path, format) in SEARCH_PATHS {
-            match self.read_file(device, path, MAX_MENU_BYTES) {
+            match self.read_file(device, path.as_bytes(), MAX_MENU_BYTES) {
                 Ok(text) => return Ok((path, format, text)),
                 Err(e) => match e.kind {
                     FileErrorKind::Open(open) => return Err(alloc::vec![Miss::Open(open)]),

@@ -2,6 +2,7 @@
 
 use super::fat::FatError;
 use super::iso9660::IsoError;
+use super::work::{MAX_LOOKUP_WORK, MOUNT_WORK_BASE};
 use super::{MAX_BLOCK_SIZE, MAX_DIR_ENTRIES, MAX_PATH, MAX_SYMLINKS};
 use crate::disk::IoError;
 use core::fmt;
@@ -53,6 +54,15 @@ pub enum FsError {
     DirTooLarge,
     /// The file ended before its recorded length was read.
     ShortRead,
+    /// The lookup read more than [`MAX_LOOKUP_WORK`](super::MAX_LOOKUP_WORK) bytes of
+    /// directories: directories (or continuation areas) that loop back on themselves.
+    LookupWork,
+    /// The filesystem has read more than `limit` bytes of directories since it was mounted
+    /// ([`mount_work_limit`](super::mount_work_limit)); it answers no more lookups.
+    MountWork {
+        /// The mount's budget, in bytes.
+        limit: u64,
+    },
     /// ext2/3/4, reported by ext4-view (corrupt, incompatible, ...).
     Ext4(Ext4Error),
     /// A corrupt FAT filesystem.
@@ -98,6 +108,18 @@ impl fmt::Display for FsError {
                  filesystem allows"
             ),
             Self::ShortRead => f.write_str("file ended before its recorded length"),
+            Self::LookupWork => write!(
+                f,
+                "the lookup read over {} MiB of directories (a directory or continuation \
+                 area that loops back on itself?)",
+                MAX_LOOKUP_WORK >> 20
+            ),
+            Self::MountWork { limit } => write!(
+                f,
+                "the filesystem has read over {limit} bytes of directories since it was \
+                 mounted (twice its size plus {} MiB); no more lookups on it",
+                MOUNT_WORK_BASE >> 20
+            ),
             Self::Ext4(e) => write!(f, "ext4: {e}"),
             Self::Fat(e) => write!(f, "FAT: {e}"),
             Self::Iso(e) => write!(f, "iso9660: {e}"),

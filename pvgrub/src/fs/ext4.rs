@@ -1,14 +1,15 @@
 //! ext2/3/4 through the ext4-view crate, reading through a [`BlockDevice`].
 
-use super::{read_if_present, DirEntry, FileSystem, FsError, FsKind, Metadata, NodeKind};
-use super::{MAX_BLOCK_SIZE, MAX_DIR_ENTRIES};
+use super::work::Work;
+use super::{read_if_present, DirEntry, FileReader, FileSystem, FsError, FsKind, Metadata};
+use super::{NodeKind, MAX_BLOCK_SIZE, MAX_DIR_ENTRIES};
 use crate::disk::{BlockDevice, IoError};
+use crate::io::Source;
 use alloc::boxed::Box;
-use alloc::format;
-use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use ext4_view::{Ext4, Ext4Read, FileType};
+
+mod tree;
 
 /// Offset of the superblock's magic number (superblock at 1024, magic at +0x38).
 const MAGIC_OFFSET: u64 = 1024 + 0x38;
@@ -100,8 +101,15 @@ impl Precheck {
 }
 
 /// A mounted ext2/3/4 filesystem (read-only; the journal is replayed in memory by ext4-view).
+///
+/// Paths are resolved here, with the resolver and work budget the other filesystems use:
+/// ext4-view is only ever given paths of directories already found, without symlinks, `.`
+/// or `..`. (Its own resolver takes up to 1000 steps per path, each a scan of a directory
+/// that its block cache may hold, so work it does there cannot be metered from outside: a
+/// directory linked into itself and a long symlink cost minutes.)
 pub struct Ext4Fs {
     fs: Ext4,
+    work: Work,
 }
 
 impl core::fmt::Debug for Ext4Fs {
@@ -110,15 +118,24 @@ impl core::fmt::Debug for Ext4Fs {
     }
 }
 
-/// `path` as the absolute path ext4-view wants.
-fn absolute(path: &str) -> String {
-    if path.starts_with('/') {
-        String::from(path)
-    } else {
-        format!("/{path}")
+/// A file open on ext2/3/4.
+struct File(ext4_view::File);
+
+impl Source for File {
+    type Error = FsError;
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, FsError> {
+        Ok(self.0.read_bytes(buf)?)
     }
 }
 
+impl FileReader for File {
+    fn len(&self) -> u64 {
+        self.0.metadata().len()
+    }
+}
+
+/// What a file type is to the resolver.
 fn node_kind(t: FileType) -> NodeKind {
     if t.is_regular_file() {
         NodeKind::File
@@ -142,8 +159,10 @@ impl Ext4Fs {
         if hide_csum {
             log::warn!("ext4: metadata_csum with 128-byte inodes; checksums not verified");
         }
+        let work = Work::new(dev.size());
         Ok(Self {
             fs: Ext4::load(Box::new(Reader { dev, hide_csum }))?,
+            work,
         })
     }
 }
@@ -153,41 +172,41 @@ impl FileSystem for Ext4Fs {
         FsKind::Ext
     }
 
-    fn metadata(&mut self, path: &str) -> Result<Metadata, FsError> {
-        let meta = self.fs.metadata(absolute(path).as_str())?;
+    fn metadata(&mut self, path: &[u8]) -> Result<Metadata, FsError> {
+        let node = self.find(path)?;
         Ok(Metadata {
-            kind: node_kind(meta.file_type()),
-            len: meta.len(),
+            kind: node.kind,
+            len: node.len,
         })
     }
 
-    fn read_file(&mut self, path: &str, max_len: usize) -> Result<Vec<u8>, FsError> {
-        let mut file = self.fs.open(absolute(path).as_str())?;
-        let len = file.metadata().len();
-        let size = usize::try_from(len)
-            .ok()
-            .filter(|&n| n <= max_len)
-            .ok_or(FsError::TooLarge { len, max: max_len })?;
-        let mut out = vec![0u8; size];
-        let mut done = 0;
-        while let Some(rest) = out.get_mut(done..).filter(|r| !r.is_empty()) {
-            match file.read_bytes(rest)? {
-                0 => return Err(FsError::ShortRead),
-                n => done += n,
-            }
+    fn open_file(&mut self, path: &[u8]) -> Result<Box<dyn FileReader + '_>, FsError> {
+        let node = self.find(path)?;
+        match node.kind {
+            NodeKind::File => {}
+            NodeKind::Dir => return Err(FsError::IsADirectory),
+            NodeKind::Symlink | NodeKind::Other => return Err(FsError::NotAFile),
         }
-        Ok(out)
+        let path = self.reach(&node)?;
+        Ok(Box::new(File(self.fs.open(path)?)))
     }
 
-    fn read_dir(&mut self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+    fn read_dir(&mut self, path: &[u8]) -> Result<Vec<DirEntry>, FsError> {
+        let mut node = self.find(path)?;
+        if node.kind != NodeKind::Dir {
+            return Err(FsError::NotADirectory);
+        }
+        node.cost = node.cost.saturating_add(node.len);
+        let path = self.reach(&node)?;
         let mut out = Vec::new();
-        for entry in self.fs.read_dir(absolute(path).as_str())? {
+        for entry in self.fs.read_dir(path)? {
             let entry = entry?;
             let name = entry.file_name();
-            let name = String::from_utf8_lossy(name.as_ref()).into_owned();
-            if name == "." || name == ".." {
+            let name: &[u8] = name.as_ref();
+            if name == b"." || name == b".." {
                 continue;
             }
+            let name = name.to_vec();
             if out.len() >= MAX_DIR_ENTRIES {
                 return Err(FsError::DirTooLarge);
             }

@@ -4,20 +4,24 @@ mod bpb;
 mod chain;
 mod dir;
 mod error;
+mod file;
 
 pub use bpb::FatKind;
 pub use error::FatError;
 
 use super::path::{resolve, Tree};
-use super::{DirEntry, FileSystem, FsError, FsKind, Metadata, NodeKind, MAX_DIR_ENTRIES};
+use super::work::Work;
+use super::MAX_DIR_ENTRIES;
+use super::{DirEntry, FileReader, FileSystem, FsError, FsKind, Metadata, NodeKind};
 use crate::disk::{BlockDevice, IoError};
-use alloc::string::String;
+use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 use bpb::{Geometry, Root};
 use chain::{LoopGuard, Table};
 use core::ops::ControlFlow;
-use dir::{same_name, Entry, Parser, Slot};
+use dir::{Entry, Parser, Slot};
+use file::File;
 
 /// Largest directory, in bytes: 65536 entries of 32 bytes, the most FAT allows.
 const MAX_DIR_BYTES: u64 = 65536 * 32;
@@ -41,6 +45,7 @@ pub struct FatFs<D> {
     dev: D,
     geo: Geometry,
     fat: Table,
+    work: Work,
 }
 
 impl<D: BlockDevice> FatFs<D> {
@@ -50,6 +55,7 @@ impl<D: BlockDevice> FatFs<D> {
         dev.read_at(0, &mut sector)?;
         let geo = Geometry::new_checked(&sector)?;
         Ok(Self {
+            work: Work::new(dev.size()),
             dev,
             geo,
             fat: Table::new(),
@@ -92,6 +98,7 @@ impl<D: BlockDevice> FatFs<D> {
             if read >= MAX_DIR_BYTES {
                 return Err(FsError::DirTooLarge);
             }
+            self.work.charge(cs)?;
             self.dev
                 .read_at(self.geo.cluster_offset(cluster), &mut buf)?;
             read += cs;
@@ -123,6 +130,7 @@ impl<D: BlockDevice> FatFs<D> {
         while done < len {
             let n = usize::try_from((len - done).min(buf.len() as u64)).unwrap_or(0);
             let chunk = buf.get_mut(..n).ok_or(FatError::BadGeometry)?;
+            self.work.charge(n as u64)?;
             self.dev.read_at(offset + done, chunk)?;
             done += n as u64;
             for slot in chunk.chunks_exact(32) {
@@ -149,36 +157,6 @@ impl<D: BlockDevice> FatFs<D> {
             Slot::Entry(e) => visit(e),
         })
     }
-
-    /// Reads `out.len()` bytes of the chain starting at `first`, a run of adjacent clusters at
-    /// a time.
-    fn read_chain(&mut self, first: u32, out: &mut [u8]) -> Result<(), FsError> {
-        let cs = u64::from(self.geo.cluster_size);
-        let mut cluster = Some(self.first_cluster(first)?);
-        let mut guard = LoopGuard::new(first);
-        let mut pos = 0usize;
-        while pos < out.len() {
-            let start = cluster.ok_or(FatError::ChainTooShort)?;
-            let want = (out.len() - pos) as u64;
-            let (mut last, mut count) = (start, 1u64);
-            cluster = None;
-            while count * cs < want {
-                let next = self.fat.next(&mut self.dev, &self.geo, last)?;
-                let next = next.ok_or(FatError::ChainTooShort)?;
-                guard.step(next)?;
-                if next != last.wrapping_add(1) {
-                    cluster = Some(next);
-                    break;
-                }
-                (last, count) = (next, count + 1);
-            }
-            let n = usize::try_from((count * cs).min(want)).map_err(|_| FatError::BadGeometry)?;
-            let dst = out.get_mut(pos..pos + n).ok_or(FatError::BadGeometry)?;
-            self.dev.read_at(self.geo.cluster_offset(start), dst)?;
-            pos += n;
-        }
-        Ok(())
-    }
 }
 
 impl<D: BlockDevice> Tree for FatFs<D> {
@@ -196,10 +174,10 @@ impl<D: BlockDevice> Tree for FatFs<D> {
         }
     }
 
-    fn lookup(&mut self, dir: &Node, name: &str) -> Result<Option<Node>, FsError> {
+    fn lookup(&mut self, dir: &Node, name: &[u8]) -> Result<Option<Node>, FsError> {
         let mut found = None;
         self.scan(dir, &mut |e| {
-            if same_name(&e.name, name) || same_name(&e.short, name) {
+            if e.is_named(name) {
                 found = Some(e);
                 ControlFlow::Break(())
             } else {
@@ -209,7 +187,7 @@ impl<D: BlockDevice> Tree for FatFs<D> {
         Ok(found.map(Node::Entry))
     }
 
-    fn read_link(&mut self, _link: &Node) -> Result<String, FsError> {
+    fn read_link(&mut self, _link: &Node) -> Result<Vec<u8>, FsError> {
         // FAT has no symlinks, and `node_kind` never says `Symlink`.
         Err(FsError::NotFound)
     }
@@ -220,7 +198,8 @@ impl<D: BlockDevice> FileSystem for FatFs<D> {
         FsKind::Fat
     }
 
-    fn metadata(&mut self, path: &str) -> Result<Metadata, FsError> {
+    fn metadata(&mut self, path: &[u8]) -> Result<Metadata, FsError> {
+        self.work.start();
         let node = resolve(self, path)?;
         let len = match &node {
             Node::Root => 0,
@@ -232,28 +211,27 @@ impl<D: BlockDevice> FileSystem for FatFs<D> {
         })
     }
 
-    fn read_file(&mut self, path: &str, max_len: usize) -> Result<Vec<u8>, FsError> {
+    fn open_file(&mut self, path: &[u8]) -> Result<Box<dyn FileReader + '_>, FsError> {
+        self.work.start();
         let entry = match resolve(self, path)? {
             Node::Entry(e) if !e.is_dir => e,
             _ => return Err(FsError::IsADirectory),
         };
         let len = u64::from(entry.size);
-        let size = usize::try_from(entry.size)
-            .ok()
-            .filter(|&n| n <= max_len)
-            .ok_or(FsError::TooLarge { len, max: max_len })?;
         let capacity = u64::from(self.geo.clusters) * u64::from(self.geo.cluster_size);
         if len > capacity {
             return Err(FatError::ChainTooShort.into());
         }
-        let mut out = vec![0u8; size];
-        if size > 0 {
-            self.read_chain(entry.cluster, &mut out)?;
-        }
-        Ok(out)
+        let first = if len > 0 {
+            self.first_cluster(entry.cluster)?
+        } else {
+            entry.cluster
+        };
+        Ok(Box::new(File::new(self, first, len)))
     }
 
-    fn read_dir(&mut self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+    fn read_dir(&mut self, path: &[u8]) -> Result<Vec<DirEntry>, FsError> {
+        self.work.start();
         let node = resolve(self, path)?;
         if Self::node_kind(&node) != NodeKind::Dir {
             return Err(FsError::NotADirectory);
@@ -272,7 +250,7 @@ impl<D: BlockDevice> FileSystem for FatFs<D> {
                     NodeKind::File
                 },
                 len: u64::from(e.size),
-                name: e.name,
+                name: e.name(),
             });
             ControlFlow::Continue(())
         })?;

@@ -1,6 +1,8 @@
 //! ISO 9660 with Rock Ridge (names, symlinks, deep directories) or Joliet names, read-only.
 
 mod error;
+mod file;
+mod names;
 mod record;
 mod susp;
 mod volume;
@@ -8,12 +10,16 @@ mod volume;
 pub use error::IsoError;
 
 use super::path::{resolve, Tree};
-use super::{DirEntry, FileSystem, FsError, FsKind, Metadata, NodeKind, MAX_DIR_ENTRIES};
+use super::work::Work;
+use super::MAX_DIR_ENTRIES;
+use super::{DirEntry, FileReader, FileSystem, FsError, FsKind, Metadata, NodeKind};
 use crate::disk::{BlockDevice, IoError};
-use alloc::string::String;
+use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::ControlFlow;
+use file::File;
+use names::{joliet_name, plain_name};
 use record::Record;
 use susp::RockRidge;
 use volume::Volume;
@@ -41,37 +47,13 @@ pub(crate) fn probe<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<bool, IoErro
 /// A file or directory as found in its parent directory.
 #[derive(Debug, Clone)]
 pub(crate) struct Node {
-    name: String,
+    name: Vec<u8>,
     kind: NodeKind,
     block: u64,
     size: u32,
-    link: Option<String>,
+    link: Option<Vec<u8>>,
     multi_extent: bool,
     interleaved: bool,
-}
-
-/// `NAME.EXT;1` without the version and a trailing dot.
-fn plain_name(raw: &[u8]) -> String {
-    let end = raw.iter().position(|&b| b == b';').unwrap_or(raw.len());
-    let mut name = String::from_utf8_lossy(raw.get(..end).unwrap_or(raw)).into_owned();
-    if name.ends_with('.') {
-        name.pop();
-    }
-    name
-}
-
-/// A Joliet (UCS-2 big-endian) name without its `;1` version.
-fn joliet_name(raw: &[u8]) -> String {
-    let units = raw
-        .chunks_exact(2)
-        .map(|p| u16::from_be_bytes([p[0], p[1]]));
-    let name: String = char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect();
-    match name.rfind(';') {
-        Some(at) => String::from(name.get(..at).unwrap_or(&name)),
-        None => name,
-    }
 }
 
 /// A mounted iso9660 filesystem.
@@ -82,6 +64,7 @@ pub struct IsoFs<D> {
     names: IsoNames,
     /// Bytes to skip at the start of each system use area (from the SP entry).
     rr_skip: usize,
+    work: Work,
 }
 
 impl<D: BlockDevice> IsoFs<D> {
@@ -89,6 +72,7 @@ impl<D: BlockDevice> IsoFs<D> {
     pub fn open(mut dev: D) -> Result<Self, FsError> {
         let vols = volume::read(&mut dev)?;
         let mut fs = Self {
+            work: Work::new(dev.size()),
             dev,
             vol: vols.primary,
             names: IsoNames::Iso9660,
@@ -130,6 +114,7 @@ impl<D: BlockDevice> IsoFs<D> {
             if hops > MAX_CONTINUATIONS || end > u64::from(self.vol.block_size) {
                 return Err(IsoError::BadContinuation.into());
             }
+            self.work.charge(u64::from(ce.len))?;
             let mut area = vec![0u8; usize::try_from(ce.len).unwrap_or(0)];
             let at = self.block_offset(u64::from(ce.block))? + u64::from(ce.offset);
             self.dev.read_at(at, &mut area)?;
@@ -141,7 +126,7 @@ impl<D: BlockDevice> IsoFs<D> {
     /// The node for a record, or `None` for a hidden (relocated) directory.
     fn node(&mut self, rec: &Record<'_>) -> Result<Option<Node>, FsError> {
         let mut node = Node {
-            name: String::new(),
+            name: Vec::new(),
             kind: if rec.is_dir() {
                 NodeKind::Dir
             } else {
@@ -154,7 +139,7 @@ impl<D: BlockDevice> IsoFs<D> {
             interleaved: rec.is_interleaved(),
         };
         match self.names {
-            IsoNames::Iso9660 => node.name = plain_name(rec.name()),
+            IsoNames::Iso9660 => node.name = plain_name(rec.name()).to_vec(),
             IsoNames::Joliet => node.name = joliet_name(rec.name()),
             IsoNames::RockRidge => {
                 let rr = self.rock_ridge(rec)?;
@@ -162,8 +147,8 @@ impl<D: BlockDevice> IsoFs<D> {
                     return Ok(None);
                 }
                 node.name = match rr.name {
-                    Some(name) => String::from_utf8_lossy(&name).into_owned(),
-                    None => plain_name(rec.name()),
+                    Some(name) => name,
+                    None => plain_name(rec.name()).to_vec(),
                 };
                 let kind = rr.mode.map(|m| m & 0o170000);
                 if let Some(block) = rr.child_link {
@@ -171,7 +156,7 @@ impl<D: BlockDevice> IsoFs<D> {
                     node.block = u64::from(block);
                 } else if rr.link.is_some() || kind == Some(0o120000) {
                     node.kind = NodeKind::Symlink;
-                    node.link = rr.link.map(|l| String::from_utf8_lossy(&l).into_owned());
+                    node.link = rr.link;
                 } else if !rec.is_dir() && kind.is_some_and(|k| k != 0o100000) {
                     node.kind = NodeKind::Other;
                 }
@@ -191,6 +176,7 @@ impl<D: BlockDevice> IsoFs<D> {
         let bad = IsoError::BadBlockSize(self.vol.block_size);
         let mut buf = vec![0u8; usize::try_from(bs).map_err(|_| bad)?];
         let start = self.block_offset(block)?;
+        self.work.charge(bs)?;
         self.dev.read_at(start, &mut buf)?;
         let dot = Record::new_checked(&buf)?;
         if !dot.is_dot_or_dotdot() {
@@ -199,6 +185,7 @@ impl<D: BlockDevice> IsoFs<D> {
         let total = u64::from(dot.size());
         for b in 0..total.div_ceil(bs) {
             if b > 0 {
+                self.work.charge(bs)?;
                 self.dev.read_at(start + b * bs, &mut buf)?;
             }
             let limit = usize::try_from((total - b * bs).min(bs)).unwrap_or(0);
@@ -225,7 +212,7 @@ impl<D: BlockDevice> Tree for IsoFs<D> {
 
     fn root(&mut self) -> Result<Node, FsError> {
         Ok(Node {
-            name: String::new(),
+            name: Vec::new(),
             kind: NodeKind::Dir,
             block: self.vol.root_block,
             size: self.vol.root_size,
@@ -239,9 +226,9 @@ impl<D: BlockDevice> Tree for IsoFs<D> {
         node.kind
     }
 
-    fn lookup(&mut self, dir: &Node, name: &str) -> Result<Option<Node>, FsError> {
+    fn lookup(&mut self, dir: &Node, name: &[u8]) -> Result<Option<Node>, FsError> {
         // Plain names: `NAME.EXT;1`, `NAME.EXT` and `name.ext` all find `NAME.EXT;1`.
-        let plain = (self.names == IsoNames::Iso9660).then(|| plain_name(name.as_bytes()));
+        let plain = (self.names == IsoNames::Iso9660).then(|| plain_name(name));
         let mut found = None;
         self.scan(dir.block, &mut |node| {
             let hit = if let Some(plain) = &plain {
@@ -259,7 +246,7 @@ impl<D: BlockDevice> Tree for IsoFs<D> {
         Ok(found)
     }
 
-    fn read_link(&mut self, link: &Node) -> Result<String, FsError> {
+    fn read_link(&mut self, link: &Node) -> Result<Vec<u8>, FsError> {
         link.link.clone().ok_or(IsoError::BadSystemUse.into())
     }
 }
@@ -269,7 +256,8 @@ impl<D: BlockDevice> FileSystem for IsoFs<D> {
         FsKind::Iso9660
     }
 
-    fn metadata(&mut self, path: &str) -> Result<Metadata, FsError> {
+    fn metadata(&mut self, path: &[u8]) -> Result<Metadata, FsError> {
+        self.work.start();
         let node = resolve(self, path)?;
         Ok(Metadata {
             kind: node.kind,
@@ -277,7 +265,8 @@ impl<D: BlockDevice> FileSystem for IsoFs<D> {
         })
     }
 
-    fn read_file(&mut self, path: &str, max_len: usize) -> Result<Vec<u8>, FsError> {
+    fn open_file(&mut self, path: &[u8]) -> Result<Box<dyn FileReader + '_>, FsError> {
+        self.work.start();
         let node = resolve(self, path)?;
         match node.kind {
             NodeKind::File => {}
@@ -290,18 +279,13 @@ impl<D: BlockDevice> FileSystem for IsoFs<D> {
         if node.interleaved {
             return Err(IsoError::Interleaved.into());
         }
-        let len = u64::from(node.size);
-        let size = usize::try_from(node.size)
-            .ok()
-            .filter(|&n| n <= max_len)
-            .ok_or(FsError::TooLarge { len, max: max_len })?;
-        let mut out = vec![0u8; size];
         let at = self.block_offset(node.block)?;
-        self.dev.read_at(at, &mut out)?;
-        Ok(out)
+        let len = u64::from(node.size);
+        Ok(Box::new(File::new(&mut self.dev, at, len)))
     }
 
-    fn read_dir(&mut self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+    fn read_dir(&mut self, path: &[u8]) -> Result<Vec<DirEntry>, FsError> {
+        self.work.start();
         let node = resolve(self, path)?;
         if node.kind != NodeKind::Dir {
             return Err(FsError::NotADirectory);

@@ -19,10 +19,10 @@ pub fn tree_reads_back(fs: &mut dyn FileSystem, tree: &str, root_extra: &[&str],
             HostKind::File => {
                 let want = std::fs::read(root.join(&path[1..])).unwrap();
                 let got = fs
-                    .read_file(&path, CAP)
+                    .read_file(path.as_bytes(), CAP)
                     .unwrap_or_else(|e| panic!("{what} {path}: {e:?}"));
                 assert!(got == want, "{what} {path}: contents differ");
-                let meta = fs.metadata(&path).unwrap();
+                let meta = fs.metadata(path.as_bytes()).unwrap();
                 assert_eq!((meta.kind, meta.len), (NodeKind::File, want.len() as u64));
                 files += 1;
             }
@@ -42,19 +42,23 @@ fn check_listing(
     what: &str,
 ) {
     let listed = fs
-        .read_dir(path)
+        .read_dir(path.as_bytes())
         .unwrap_or_else(|e| panic!("{what} {path}: {e:?}"));
-    let mut names: Vec<String> = listed.iter().map(|e| e.name.clone()).collect();
+    let mut names: Vec<Vec<u8>> = listed.iter().map(|e| e.name.clone()).collect();
     names.sort();
-    let mut want = host_names(root, path);
-    want.extend(extra.iter().map(|s| s.to_string()));
+    let mut want: Vec<Vec<u8>> = host_names(root, path)
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
+    want.extend(extra.iter().map(|s| s.as_bytes().to_vec()));
     want.sort();
     assert_eq!(names, want, "{what}: listing of {path}");
     for e in listed
         .into_iter()
-        .filter(|e| !extra.contains(&e.name.as_str()))
+        .filter(|e| !extra.iter().any(|x| x.as_bytes() == e.name))
     {
-        let host = root.join(path.trim_start_matches('/')).join(&e.name);
+        let name = std::str::from_utf8(&e.name).unwrap();
+        let host = root.join(path.trim_start_matches('/')).join(name);
         let meta = std::fs::symlink_metadata(&host).unwrap();
         let kind = if meta.is_symlink() {
             NodeKind::Symlink
@@ -63,9 +67,9 @@ fn check_listing(
         } else {
             NodeKind::File
         };
-        assert_eq!(e.kind, kind, "{what}: kind of {path}/{}", e.name);
+        assert_eq!(e.kind, kind, "{what}: kind of {path}/{name}");
         if kind == NodeKind::File {
-            assert_eq!(e.len, meta.len(), "{what}: size of {path}/{}", e.name);
+            assert_eq!(e.len, meta.len(), "{what}: size of {path}/{name}");
         }
     }
 }
@@ -87,7 +91,7 @@ pub fn symlinks_resolve(fs: &mut dyn FileSystem, what: &str) {
         ),
     ] {
         let got = fs
-            .read_file(link, CAP)
+            .read_file(link.as_bytes(), CAP)
             .unwrap_or_else(|e| panic!("{what} {link}: {e:?}"));
         assert!(
             got == read(target),
@@ -95,15 +99,21 @@ pub fn symlinks_resolve(fs: &mut dyn FileSystem, what: &str) {
         );
     }
     assert!(
-        matches!(fs.read_file("/links/loop1", CAP), Err(FsError::SymlinkLoop)),
+        matches!(
+            fs.read_file(b"/links/loop1", CAP),
+            Err(FsError::SymlinkLoop)
+        ),
         "{what}"
     );
     assert!(
-        matches!(fs.read_file("/links/dangling", CAP), Err(FsError::NotFound)),
+        matches!(
+            fs.read_file(b"/links/dangling", CAP),
+            Err(FsError::NotFound)
+        ),
         "{what}"
     );
     assert_eq!(
-        fs.metadata("/links/dir").unwrap().kind,
+        fs.metadata(b"/links/dir").unwrap().kind,
         NodeKind::Dir,
         "{what}"
     );
@@ -114,28 +124,28 @@ pub fn symlinks_resolve(fs: &mut dyn FileSystem, what: &str) {
 pub fn errors_are_typed(fs: &mut dyn FileSystem, what: &str) {
     let menu = std::fs::read(dir().join("tree/boot/grub/menu.lst")).unwrap();
     assert_eq!(
-        fs.read_file("boot/grub/../grub/./menu.lst", CAP).unwrap(),
+        fs.read_file(b"boot/grub/../grub/./menu.lst", CAP).unwrap(),
         menu,
         "{what}"
     );
     assert!(
-        matches!(fs.read_file("/boot/nothing", CAP), Err(FsError::NotFound)),
+        matches!(fs.read_file(b"/boot/nothing", CAP), Err(FsError::NotFound)),
         "{what}"
     );
     assert!(
         matches!(
-            fs.read_file("/boot/grub/menu.lst/x", CAP),
+            fs.read_file(b"/boot/grub/menu.lst/x", CAP),
             Err(FsError::NotADirectory)
         ),
         "{what}"
     );
     assert!(
-        matches!(fs.read_file("/boot", CAP), Err(FsError::IsADirectory)),
+        matches!(fs.read_file(b"/boot", CAP), Err(FsError::IsADirectory)),
         "{what}"
     );
     assert!(
         matches!(
-            fs.read_dir("/boot/grub/menu.lst"),
+            fs.read_dir(b"/boot/grub/menu.lst"),
             Err(FsError::NotADirectory)
         ),
         "{what}"
@@ -143,12 +153,12 @@ pub fn errors_are_typed(fs: &mut dyn FileSystem, what: &str) {
     let big = std::fs::metadata(dir().join("tree/big/five-megs.bin"))
         .unwrap()
         .len();
-    match fs.read_file("/big/five-megs.bin", 1 << 20) {
+    match fs.read_file(b"/big/five-megs.bin", 1 << 20) {
         Err(FsError::TooLarge { len, max }) => assert_eq!((len, max), (big, 1 << 20)),
         other => panic!("{what}: {other:?}"),
     }
     assert_eq!(
-        fs.read_file("/empty.txt", 0).unwrap(),
+        fs.read_file(b"/empty.txt", 0).unwrap(),
         Vec::<u8>::new(),
         "{what}"
     );

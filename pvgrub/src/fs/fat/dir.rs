@@ -1,6 +1,7 @@
 //! FAT directory entries: 8.3 short names and VFAT long file names.
 
-use alloc::string::String;
+use crate::fs::utf16::to_wtf8;
+use alloc::vec::Vec;
 
 /// Attribute bit: directory.
 const ATTR_DIR: u8 = 0x10;
@@ -14,10 +15,10 @@ const MAX_LFN_SLOTS: usize = 20;
 /// A file or directory found in a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
-    /// The long name if there is a valid one, else the short name.
-    pub(crate) name: String,
-    /// The 8.3 name, as `NAME.EXT`.
-    pub(crate) short: String,
+    /// The long name (as WTF-8), if there is a valid one.
+    pub(crate) long: Option<Vec<u8>>,
+    /// The 8.3 name, as `NAME.EXT` (OEM code page bytes).
+    pub(crate) short: Vec<u8>,
     /// Whether this is a directory.
     pub(crate) is_dir: bool,
     /// First cluster (0 for an empty file).
@@ -53,21 +54,16 @@ fn short_checksum(name: &[u8; 11]) -> u8 {
         .fold(0u8, |sum, &b| sum.rotate_right(1).wrapping_add(b))
 }
 
-fn push_short_part(out: &mut String, bytes: &[u8], lower: bool) {
+fn push_short_part(out: &mut Vec<u8>, bytes: &[u8], lower: bool) {
     let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
     for &b in bytes.get(..end).unwrap_or(&[]) {
-        let c = if b.is_ascii() {
-            char::from(b)
-        } else {
-            char::REPLACEMENT_CHARACTER
-        };
-        out.push(if lower { c.to_ascii_lowercase() } else { c });
+        out.push(if lower { b.to_ascii_lowercase() } else { b });
     }
 }
 
 /// `NAME.EXT` from the 11 raw bytes and the NT case flags.
-fn short_name(raw: &[u8; 11], case: u8) -> String {
-    let mut name = String::new();
+fn short_name(raw: &[u8; 11], case: u8) -> Vec<u8> {
+    let mut name = Vec::new();
     let mut base = [0u8; 8];
     base.copy_from_slice(&raw[..8]);
     if base[0] == 0x05 {
@@ -75,7 +71,7 @@ fn short_name(raw: &[u8; 11], case: u8) -> String {
     }
     push_short_part(&mut name, &base, case & 0x08 != 0);
     if raw[8..].iter().any(|&b| b != b' ') {
-        name.push('.');
+        name.push(b'.');
         push_short_part(&mut name, &raw[8..], case & 0x10 != 0);
     }
     name
@@ -114,7 +110,7 @@ impl Parser {
     }
 
     /// The pending long name, if it is complete and belongs to the short name `raw`.
-    fn take_long(&mut self, raw: &[u8; 11]) -> Option<String> {
+    fn take_long(&mut self, raw: &[u8; 11]) -> Option<Vec<u8>> {
         let ok = self.valid && self.next == 0 && self.checksum == short_checksum(raw);
         self.valid = false;
         if !ok {
@@ -122,9 +118,7 @@ impl Parser {
         }
         let units = self.units.get(..usize::from(self.slots) * 13)?;
         let units = units.split(|&u| u == 0).next()?;
-        let name: String = char::decode_utf16(units.iter().copied())
-            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect();
+        let name = to_wtf8(units.iter().copied());
         (!name.is_empty()).then_some(name)
     }
 
@@ -157,7 +151,7 @@ impl Parser {
         };
         let lo = u16::from_le_bytes([s[26], s[27]]);
         Slot::Entry(Entry {
-            name: long.unwrap_or_else(|| short.clone()),
+            long,
             short,
             is_dir: attr & ATTR_DIR != 0,
             cluster: u32::from(hi) << 16 | u32::from(lo),
@@ -166,9 +160,42 @@ impl Parser {
     }
 }
 
+/// A name as FAT compares it: characters upper-cased, bytes that are not UTF-8 (OEM short
+/// names, WTF-8 surrogates) as they are.
+#[derive(PartialEq, Eq)]
+enum Folded {
+    Char(char),
+    Byte(u8),
+}
+
+fn folded(name: &[u8]) -> impl Iterator<Item = Folded> + '_ {
+    name.utf8_chunks().flat_map(|chunk| {
+        let chars = chunk.valid().chars().flat_map(char::to_uppercase);
+        let bytes = chunk.invalid().iter().map(|&b| Folded::Byte(b));
+        chars.map(Folded::Char).chain(bytes)
+    })
+}
+
 /// Case-insensitive name comparison, as FAT looks names up.
-pub(crate) fn same_name(a: &str, b: &str) -> bool {
-    a.chars()
-        .flat_map(char::to_uppercase)
-        .eq(b.chars().flat_map(char::to_uppercase))
+pub(crate) fn same_name(a: &[u8], b: &[u8]) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        // What Unicode upper-casing does to ASCII, without decoding each character.
+        return a.eq_ignore_ascii_case(b);
+    }
+    folded(a).eq(folded(b))
+}
+
+impl Entry {
+    /// The name it is listed by: the long name if there is one, else the short one.
+    pub(crate) fn name(self) -> Vec<u8> {
+        self.long.unwrap_or(self.short)
+    }
+
+    /// Whether `name` names it (by its long or its short name, in any case).
+    pub(crate) fn is_named(&self, name: &[u8]) -> bool {
+        self.long
+            .as_deref()
+            .is_some_and(|long| same_name(long, name))
+            || same_name(&self.short, name)
+    }
 }
