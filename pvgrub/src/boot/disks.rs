@@ -2,7 +2,6 @@
 
 use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::{FileError, FileErrorKind, OpenError};
@@ -124,23 +123,28 @@ impl<D: BlockDevice + Clone + 'static> Disks<D> {
             .map_err(|e| e.clone())
     }
 
-    /// The whole file at `path` on `device`, at most `max_len` bytes.
+    /// The whole file at `path` (bytes, exactly as a menu or command line wrote them) on
+    /// `device`, at most `max_len` bytes.
     pub fn read_file(
         &mut self,
         device: &Device,
-        path: &str,
+        path: impl AsRef<[u8]>,
         max_len: usize,
     ) -> Result<Vec<u8>, FileError> {
+        let path = path.as_ref();
         let error = |kind| FileError {
             device: device.clone(),
-            path: String::from(path),
+            path: Vec::from(path),
             kind,
         };
         let volume = self
             .volume(device)
             .map_err(|e| error(FileErrorKind::Open(e)))?;
+        // Until the filesystems take byte paths, a name that is not UTF-8 cannot be found.
+        let path_str = core::str::from_utf8(path)
+            .map_err(|_| error(FileErrorKind::Read(crate::fs::FsError::NotFound)))?;
         volume
-            .read_file(path, max_len)
+            .read_file(path_str, max_len)
             .map_err(|e| error(FileErrorKind::Read(e)))
     }
 }

@@ -1,7 +1,6 @@
 //! Errors of opening devices, reading files and searching for the menu.
 
 use alloc::rc::Rc;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -59,8 +58,8 @@ impl core::error::Error for OpenError {
 pub struct FileError {
     /// The device the path is on.
     pub device: Device,
-    /// The path, as the menu or command line wrote it.
-    pub path: String,
+    /// The path, as the menu or command line wrote it (bytes, shown escaped).
+    pub path: Vec<u8>,
     /// Why.
     pub kind: FileErrorKind,
 }
@@ -76,7 +75,7 @@ pub enum FileErrorKind {
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}: ", self.device, escape(self.path.as_bytes()))?;
+        write!(f, "{}{}: ", self.device, escape(&self.path))?;
         match &self.kind {
             FileErrorKind::Open(e) => write!(f, "{e}"),
             FileErrorKind::Read(e) => write!(f, "{e}"),
