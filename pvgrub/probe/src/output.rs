@@ -27,11 +27,11 @@ fn text(v: &Option<String>) -> Value {
 
 fn entry_json(e: &Entry) -> Value {
     json!({
-        "title": e.title,
+        "title": e.title.to_string(),
         "root": e.root.as_ref().map(ToString::to_string),
         "kernel": e.kernel.as_ref().map(ToString::to_string),
-        "initrd": e.initrd().map(ToString::to_string),
-        "args": e.args,
+        "initrd": e.initrd().map(|i| i.to_string()),
+        "args": e.args.to_string(),
     })
 }
 
@@ -128,7 +128,7 @@ pub fn json(r: &Report) -> Value {
     let mut out = json!({
         "menu": r.menu_at,
         "menu_format": format_name(r.menu.format),
-        "entries": r.menu.entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "entries": r.menu.entries.iter().map(|e| entry_json(&e)).collect::<Vec<_>>(),
         "default": r.default,
         "kernel": kernel,
     });

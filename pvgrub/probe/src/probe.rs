@@ -11,7 +11,7 @@ use pvgrub::layout::{
 };
 use pvgrub::menu::{
     grubenv_saved_entry, saved_default_path, saved_default_value, DefaultEntry, Device, Entry,
-    Menu, MenuFormat, MenuLocation, MAX_MENU_BYTES,
+    Menu, MenuFormat, MenuLocation, Text, MAX_MENU_BYTES,
 };
 
 use crate::error::ProbeError;
@@ -59,7 +59,7 @@ pub struct Report {
 /// A menu found on the disk: where, its text and its format.
 struct Found {
     device: Device,
-    path: String,
+    path: Text,
     format: MenuFormat,
     text: Vec<u8>,
 }
@@ -106,8 +106,12 @@ fn saved_entry(disks: &mut Disks<FileDisk>, found: &Found, menu: &Menu) -> Optio
             saved_default_value(&file)
         }
         MenuFormat::GrubCfg => {
-            let dir = found.path.rfind('/').map_or("", |i| &found.path[..=i]);
-            let path = format!("{dir}grubenv");
+            let dir_end = found
+                .path
+                .iter()
+                .rposition(|&b| b == b'/')
+                .map_or(0, |i| i + 1);
+            let path = [&found.path[..dir_end], b"grubenv"].concat();
             let env = disks
                 .read_file(&found.device, &path, MAX_SAVED_BYTES)
                 .ok()?;
@@ -136,7 +140,7 @@ fn load_kernel(
     let file = entry
         .kernel
         .as_ref()
-        .ok_or_else(|| ProbeError::NoKernel(entry.title.clone()))?;
+        .ok_or_else(|| ProbeError::NoKernel(entry.title.to_string()))?;
     let (name, bytes) = read_entry_file(disks, menu_device, file)?;
     let image = image::load(&bytes, &image::Limits::DEFAULT)
         .map_err(|e| ProbeError::Image(name.clone(), e))?;
@@ -163,7 +167,7 @@ fn layout(
 ) -> Result<Layout, ProbeError> {
     let module_len = match entry.initrd() {
         Some(file) => Some(builder_module_len(
-            &read_entry_file(disks, menu_device, file)?.1,
+            &read_entry_file(disks, menu_device, &file)?.1,
         )),
         None => None,
     };
@@ -195,8 +199,10 @@ pub fn probe(
     let saved = saved_entry(&mut disks, &found, &menu);
     let default = menu.default_index(saved);
     let entry = default.and_then(|i| menu.entries.get(i));
-    let kernel = entry.map(|e| load_kernel(&mut disks, &found.device, e));
-    let layout = match (entry, &kernel, memory_mib) {
+    let kernel = entry
+        .as_ref()
+        .map(|e| load_kernel(&mut disks, &found.device, e));
+    let layout = match (entry.as_ref(), &kernel, memory_mib) {
         (Some(e), Some(Ok(k)), Some(mib)) => Some(layout(&mut disks, &found.device, e, k, mib)),
         _ => None,
     };
