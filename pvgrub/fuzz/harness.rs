@@ -33,14 +33,12 @@ pub fn run(name: &str, data: &[u8]) {
 fn menu(data: &[u8], format: pvgrub::menu::MenuFormat) {
     use pvgrub::menu::{grubenv_saved_entry, saved_default_value, Menu, MenuLocation};
     let first_line = data.split(|&b| b == b'\n').next().unwrap_or(data);
-    if let Ok(cmdline) = core::str::from_utf8(first_line) {
-        if let Ok(location) = MenuLocation::from_cmdline(cmdline, data.len().is_multiple_of(2)) {
-            let _ = (
-                location.to_string(),
-                location.format(),
-                location.needs_dhcp(),
-            );
-        }
+    if let Ok(location) = MenuLocation::from_cmdline(first_line, data.len().is_multiple_of(2)) {
+        let _ = (
+            location.to_string(),
+            location.format(),
+            location.needs_dhcp(),
+        );
     }
     let saved = saved_default_value(data);
     let env_saved = grubenv_saved_entry(data);
@@ -57,6 +55,9 @@ fn menu(data: &[u8], format: pvgrub::menu::MenuFormat) {
                 entry.root.as_ref().map(|d| d.to_string()),
             );
             let _ = (entry.kernel.as_ref().map(|k| k.to_string()), entry.initrd());
+            let _ = (entry.title.to_string(), entry.args.to_string());
+            let _: Vec<String> = entry.initrds.iter().map(|f| f.to_string()).collect();
+            let _ = entry.modules.iter().count() + entry.submenus().count();
             let _ = menu.find_entry(&entry.title);
         }
     }

@@ -159,7 +159,7 @@ fn walk_the_loop(what: &str, image: Vec<u8>) {
     let mut disks = disks(image);
     let (results, cost) = budget::measure(|| {
         let short = disks.read_file(&hd0(), b"/boot/boot/vmlinuz", MIB);
-        let long = disks.read_file(&hd0(), &looping_path(), MIB);
+        let long = disks.read_file(&hd0(), looping_path(), MIB);
         (short, long, disks.search_menu())
     });
     budget::assert_within(what, len, cost, 4 * MIB, Duration::from_secs(1));

@@ -77,16 +77,20 @@ fn legacy_device_errors_carry_line_numbers() {
 #[test]
 fn legacy_devices() {
     let m = lst("title t\nroot (hd1,4)\nkernel /k\ninitrd (hd0)/i\nmodule (nd)/m x\n");
-    let e = &m.entries[0];
+    let e = &m.entries.get(0).unwrap();
     assert_eq!(e.root, Some(disk(1, Some(4))));
     assert_eq!(e.kernel.as_ref().unwrap().to_string(), "(hd1,4)/k");
     assert_eq!(e.initrds, vec![]);
-    assert_eq!(e.modules[0].0.device, Some(Device::Network));
-    assert_eq!(e.modules[0].1, "x");
+    let (module, cmdline) = e.modules.get(0).unwrap();
+    assert_eq!(module.device, Some(Device::Network));
+    assert_eq!(cmdline, "x");
     let m = lst("title t\nroot (hd0x1,0x2,c)\nkernel (fd0)/k\n");
-    assert_eq!(m.entries[0].root.as_ref().unwrap().to_string(), "(hd1,2,c)");
     assert_eq!(
-        m.entries[0].kernel.as_ref().unwrap().device,
+        m.entries.get(0).unwrap().root.as_ref().unwrap().to_string(),
+        "(hd1,2,c)"
+    );
+    assert_eq!(
+        m.entries.get(0).unwrap().kernel.as_ref().unwrap().device,
         Some(Device::Other("fd0".into()))
     );
 }
@@ -104,9 +108,18 @@ fn legacy_globals_and_entry_flags() {
     assert_eq!(m.timeout, Some(12), "timeout inside an entry is not global");
     assert!(m.hidden && m.password);
     assert_eq!(m.default, DefaultEntry::Saved);
-    assert!(m.entries[0].savedefault && m.entries[0].locked);
-    assert_eq!(m.entries[1].root, None);
-    assert_eq!(m.entries[1].kernel.as_ref().unwrap().to_string(), "/b");
+    assert!(m.entries.get(0).unwrap().savedefault && m.entries.get(0).unwrap().locked);
+    assert_eq!(m.entries.get(1).unwrap().root, None);
+    assert_eq!(
+        m.entries
+            .get(1)
+            .unwrap()
+            .kernel
+            .as_ref()
+            .unwrap()
+            .to_string(),
+        "/b"
+    );
     assert_eq!(m.entries.len(), 2);
 }
 
@@ -134,27 +147,27 @@ fn legacy_line_rules() {
     // Comments only at line start; a comment ending in a backslash continues.
     let m = lst("# skip \\\ntitle hidden by the comment\ntitle t\nkernel /k a#b\n");
     assert_eq!(m.entries.len(), 1);
-    assert_eq!(m.entries[0].title, "t");
-    assert_eq!(m.entries[0].args, "a#b");
+    assert_eq!(m.entries.get(0).unwrap().title, "t");
+    assert_eq!(m.entries.get(0).unwrap().args, "a#b");
     // An entry of unknown commands only is no entry.
     let m = lst("title x\nfoo bar\ntitle y\nkernel /y\n");
     assert_eq!(m.entries.len(), 1);
-    assert_eq!(m.entries[0].title, "y");
+    assert_eq!(m.entries.get(0).unwrap().title, "y");
     // `=` after the command name, several of them, and spaces around.
     let m = lst("title = a title \nkernel == /k  arg1  arg2 \n");
-    assert_eq!(m.entries[0].title, "a title");
-    assert_eq!(m.entries[0].args, "arg1  arg2");
+    assert_eq!(m.entries.get(0).unwrap().title, "a title");
+    assert_eq!(m.entries.get(0).unwrap().args, "arg1  arg2");
 }
 
 #[test]
 fn legacy_initrd_and_modules_replace_each_other_as_in_pv_grub() {
     let m = lst("title t\nkernel /k\ninitrd /i1\ninitrd /i2 ignored\n");
-    assert_eq!(m.entries[0].initrd().unwrap().path, "/i2");
+    assert_eq!(m.entries.get(0).unwrap().initrd().unwrap().path, "/i2");
     let m = lst("title t\nkernel /k\ninitrd /i\nmodule /m1\nmodule /m2 a b\n");
-    assert!(m.entries[0].initrds.is_empty());
-    assert_eq!(m.entries[0].modules.len(), 2);
+    assert!(m.entries.get(0).unwrap().initrds.is_empty());
+    assert_eq!(m.entries.get(0).unwrap().modules.len(), 2);
     let m = lst("title t\nkernel /k\nmodule /m\ninitrd /i\n");
-    assert!(m.entries[0].modules.is_empty());
+    assert!(m.entries.get(0).unwrap().modules.is_empty());
 }
 
 #[test]
@@ -208,21 +221,30 @@ fn grub_cfg_words_and_devices() {
         "menuentry c {\n set root=lvmid/abc/def\n linux /k\n}\n",
         "menuentry d {\n linux (hd1)/k\n}\n",
     ));
-    let a = &m.entries[0];
+    let a = &m.entries.get(0).unwrap();
     assert_eq!(a.title, "a \"b\" $c");
-    assert_eq!(a.id.as_deref(), Some("a-id"));
+    assert_eq!(a.id, Some("a-id".into()));
     assert_eq!(a.root, Some(disk(0, Some(2))));
     assert_eq!(a.kernel.as_ref().unwrap().to_string(), "(hd0,2)/k");
     assert_eq!(a.args, "\"x  y\" \"z w\" q\\\\ last");
-    let b = &m.entries[1];
+    let b = &m.entries.get(1).unwrap();
     assert_eq!(b.root.as_ref().unwrap().to_string(), "(hd1,1,a)");
     assert_eq!(
-        m.entries[2].root,
+        m.entries.get(2).unwrap().root,
         Some(Device::Other("lvmid/abc/def".into()))
     );
     // The top-level root is inherited unless the entry sets its own.
-    assert_eq!(m.entries[3].root, Some(disk(0, Some(2))));
-    assert_eq!(m.entries[3].kernel.as_ref().unwrap().to_string(), "(hd1)/k");
+    assert_eq!(m.entries.get(3).unwrap().root, Some(disk(0, Some(2))));
+    assert_eq!(
+        m.entries
+            .get(3)
+            .unwrap()
+            .kernel
+            .as_ref()
+            .unwrap()
+            .to_string(),
+        "(hd1)/k"
+    );
 }
 
 #[test]
@@ -354,5 +376,8 @@ fn grubenv_written_by_grub_editenv() {
     assert_eq!(m.default, DefaultEntry::Saved);
     let index = m.find_entry(&saved);
     assert_eq!(m.default_index(index), Some(1));
-    assert_eq!(m.entries[1].initrd().unwrap().path, "/boot/initrd-beta");
+    assert_eq!(
+        m.entries.get(1).unwrap().initrd().unwrap().path,
+        "/boot/initrd-beta"
+    );
 }

@@ -31,7 +31,7 @@
 #[path = "menu/pygrub.rs"]
 mod pygrub;
 
-use pvgrub::menu::{DefaultEntry, Device, Menu, MenuFormat};
+use pvgrub::menu::{DefaultEntry, Device, Menu, MenuFormat, Text};
 use pygrub::PyMenu;
 use std::path::{Path, PathBuf};
 
@@ -42,7 +42,7 @@ fn data(rel: &str) -> PathBuf {
 }
 
 fn ours(path: &Path) -> Menu {
-    let format = MenuFormat::from_path(&path.to_string_lossy());
+    let format = MenuFormat::from_path(path.to_string_lossy().as_bytes());
     let text = std::fs::read(path).unwrap();
     Menu::parse(&text, format).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -52,17 +52,17 @@ fn theirs(path: &Path) -> PyMenu {
     pygrub::run(path, grub2).unwrap_or_else(|e| panic!("pygrub on {}: {e}", path.display()))
 }
 
+/// The exact bytes of `t` as a `String` (the menus here are UTF-8, as pygrub's output is).
+fn s(t: &Text) -> String {
+    t.to_str().expect("UTF-8 text").to_string()
+}
+
 /// What we boot: (index, kernel path, first initrd path, args).
 fn chosen(menu: &Menu) -> (usize, String, Option<String>, String) {
     let i = menu.default_index(None).expect("an entry to boot");
-    let e = &menu.entries[i];
-    let kernel = e.kernel.as_ref().expect("a kernel").path.clone();
-    (
-        i,
-        kernel,
-        e.initrd().map(|p| p.path.clone()),
-        e.args.clone(),
-    )
+    let e = &menu.entries.get(i).unwrap();
+    let kernel = s(&e.kernel.as_ref().expect("a kernel").path);
+    (i, kernel, e.initrd().map(|p| s(&p.path)), s(&e.args))
 }
 
 fn squash(s: &str) -> String {
@@ -74,16 +74,12 @@ fn squash(s: &str) -> String {
 fn assert_same(path: &Path, exact_args: bool) -> (Menu, PyMenu) {
     let (menu, py) = (ours(path), theirs(path));
     let name = path.display();
-    let titles: Vec<&str> = menu.entries.iter().map(|e| e.title.as_str()).collect();
+    let titles: Vec<String> = menu.entries.iter().map(|e| s(&e.title)).collect();
     let py_titles: Vec<&str> = py.entries.iter().map(|e| e.title.as_str()).collect();
     assert_eq!(titles, py_titles, "{name}: titles");
     for (e, p) in menu.entries.iter().zip(&py.entries) {
-        assert_eq!(
-            e.kernel.as_ref().map(|k| &k.path),
-            p.kernel.as_ref(),
-            "{name}"
-        );
-        assert_eq!(e.initrd().map(|k| &k.path), p.initrd.as_ref(), "{name}");
+        assert_eq!(e.kernel.as_ref().map(|k| s(&k.path)), p.kernel, "{name}");
+        assert_eq!(e.initrd().map(|k| s(&k.path)), p.initrd, "{name}");
         let py_args = p.args.clone().unwrap_or_default();
         if exact_args {
             assert_eq!(e.args, py_args, "{name}: args of {}", e.title);
@@ -162,7 +158,7 @@ fn hex_default_is_read_as_grub_does_unlike_pygrub() {
 fn title_without_commands_is_dropped_unlike_pygrub() {
     let path = data("lst/empty_title.lst");
     let (menu, py) = (ours(&path), theirs(&path));
-    let titles: Vec<&str> = menu.entries.iter().map(|e| e.title.as_str()).collect();
+    let titles: Vec<String> = menu.entries.iter().map(|e| s(&e.title)).collect();
     assert_eq!(titles, ["real one", "real two"]);
     assert_eq!(py.entries.len(), 3);
     assert_eq!(py.entries[0].title, "has nothing");
@@ -176,11 +172,14 @@ fn continuation_lines_join_unlike_pygrub() {
     let path = data("lst/continuation.lst");
     let (menu, py) = (ours(&path), theirs(&path));
     assert_eq!(
-        squash(&menu.entries[0].args),
+        squash(&s(&menu.entries.get(0).unwrap().args)),
         "root=/dev/xvda1 ro console=hvc0"
     );
     assert_eq!(py.args, "root=/dev/xvda1 \\");
-    assert_eq!(menu.entries[0].initrd().unwrap().path, py.ramdisk.unwrap());
+    assert_eq!(
+        menu.entries.get(0).unwrap().initrd().unwrap().path,
+        py.ramdisk.unwrap()
+    );
 }
 
 #[test]
@@ -188,9 +187,9 @@ fn separators_and_tabs() {
     let path = data("lst/separators.lst");
     let (menu, py) = (ours(&path), theirs(&path));
     assert_eq!(menu.timeout, Some(10));
-    assert_eq!(menu.entries[0].title, py.entries[0].title);
+    assert_eq!(menu.entries.get(0).unwrap().title, py.entries[0].title);
     assert_eq!(
-        menu.entries[1].title.replace(' ', "\t"),
+        s(&menu.entries.get(1).unwrap().title).replace(' ', "\t"),
         py.entries[1].title
     );
     let (index, kernel, initrd, args) = chosen(&menu);
@@ -199,8 +198,8 @@ fn separators_and_tabs() {
         (py.default, py.kernel, py.ramdisk, py.args)
     );
     for (e, p) in menu.entries.iter().zip(&py.entries) {
-        assert_eq!(e.kernel.as_ref().map(|k| &k.path), p.kernel.as_ref());
-        assert_eq!(Some(&e.args), p.args.as_ref());
+        assert_eq!(e.kernel.as_ref().map(|k| s(&k.path)), p.kernel);
+        assert_eq!(Some(s(&e.args)), p.args);
     }
 }
 
@@ -209,7 +208,7 @@ fn kernel_options_are_skipped_unlike_pygrub() {
     let path = data("lst/kernel_options.lst");
     let (menu, py) = (ours(&path), theirs(&path));
     assert_eq!(chosen(&menu).1, "/boot/vmlinuz");
-    assert_eq!(menu.entries[0].args, "root=/dev/xvda1 ro");
+    assert_eq!(menu.entries.get(0).unwrap().args, "root=/dev/xvda1 ro");
     assert_eq!(py.kernel, "--type=linux");
 }
 
@@ -217,7 +216,7 @@ fn kernel_options_are_skipped_unlike_pygrub() {
 fn bsd_slices_parse_where_pygrub_fails() {
     let path = data("lst/bsd_slice.lst");
     let menu = ours(&path);
-    let root = menu.entries[0].root.as_ref().unwrap();
+    let root = menu.entries.get(0).unwrap().root.unwrap();
     assert_eq!(root.to_string(), "(hd0,2,a)");
     let err = pygrub::run(&path, false).unwrap_err();
     assert!(err.starts_with("ValueError"), "{err}");
@@ -241,11 +240,11 @@ fn grub_cfg_title_defaults_are_followed_where_pygrub_boots_zero() {
     ] {
         let path = data(file);
         let (menu, py) = (ours(&path), theirs(&path));
-        let titles: Vec<&str> = menu.entries.iter().map(|e| e.title.as_str()).collect();
+        let titles: Vec<String> = menu.entries.iter().map(|e| s(&e.title)).collect();
         let py_titles: Vec<&str> = py.entries.iter().map(|e| e.title.as_str()).collect();
         assert_eq!(titles, py_titles);
         let (index, kernel, _, args) = chosen(&menu);
-        assert_eq!(menu.entries[index].title, title, "{file}");
+        assert_eq!(menu.entries.get(index).unwrap().title, title, "{file}");
         assert_eq!(py.default, 0, "{file}");
         // The entry we pick is the one pygrub lists under that title.
         let listed = &py.entries[index];
@@ -259,8 +258,8 @@ fn grub_cfg_args_are_joined_by_single_spaces_unlike_pygrub() {
     let path = data("cfg/debian_style.cfg");
     let (menu, py) = (ours(&path), theirs(&path));
     assert!(py.args.contains("ro  console=hvc0"), "{}", py.args);
-    assert!(menu.entries[0].args.contains("ro console=hvc0"));
-    assert_eq!(menu.entries[0].args, squash(&py.args));
+    assert!(s(&menu.entries.get(0).unwrap().args).contains("ro console=hvc0"));
+    assert_eq!(menu.entries.get(0).unwrap().args, squash(&py.args));
 }
 
 #[test]
@@ -269,7 +268,7 @@ fn grub_cfg_numeric_default_counts_a_submenu_as_one_item_unlike_pygrub() {
     let (menu, py) = (ours(&path), theirs(&path));
     assert_eq!(menu.entries.len(), py.entries.len());
     let (index, kernel, initrd, _) = chosen(&menu);
-    assert_eq!(menu.entries[index].title, "after submenu");
+    assert_eq!(menu.entries.get(index).unwrap().title, "after submenu");
     assert_eq!((kernel.as_str(), initrd.as_deref()), ("/k2", Some("/i2")));
     assert_eq!(py.entries[py.default].title, "inside one");
 }
@@ -278,13 +277,19 @@ fn grub_cfg_numeric_default_counts_a_submenu_as_one_item_unlike_pygrub() {
 fn grub_cfg_quoting_follows_grub2_where_pygrub_cuts_titles() {
     let path = data("cfg/quoting.cfg");
     let (menu, py) = (ours(&path), theirs(&path));
-    assert_eq!(menu.entries[0].title, "double \"quoted\" title");
-    assert_eq!(menu.entries[1].title, "it's here");
-    assert_eq!(menu.entries[1].id.as_deref(), Some("its-here"));
+    assert_eq!(
+        menu.entries.get(0).unwrap().title,
+        "double \"quoted\" title"
+    );
+    assert_eq!(menu.entries.get(1).unwrap().title, "it's here");
+    assert_eq!(menu.entries.get(1).unwrap().id, Some("its-here".into()));
     assert_eq!(py.entries[0].title, "double \\\"quoted\\");
     assert_eq!(py.entries[1].title, "it'\\''s here");
     // Arguments with a quoted space come out as written, and the chosen entry agrees.
-    assert_eq!(Some(&menu.entries[0].args), py.entries[0].args.as_ref());
+    assert_eq!(
+        Some(s(&menu.entries.get(0).unwrap().args)),
+        py.entries[0].args
+    );
     let (_, kernel, initrd, args) = chosen(&menu);
     assert_eq!((kernel, initrd, args), (py.kernel, py.ramdisk, py.args));
 }
@@ -298,9 +303,9 @@ fn grub_cfg_syntax_pygrub_rejects() {
     let semicolons = data("cfg/semicolons.cfg");
     let menu = ours(&semicolons);
     assert_eq!(menu.timeout, Some(4));
-    let titles: Vec<&str> = menu.entries.iter().map(|e| e.title.as_str()).collect();
+    let titles: Vec<String> = menu.entries.iter().map(|e| s(&e.title)).collect();
     assert_eq!(titles, ["a", "b"]);
-    let b = &menu.entries[chosen(&menu).0];
+    let b = &menu.entries.get(chosen(&menu).0).unwrap();
     assert_eq!(b.kernel.as_ref().unwrap().to_string(), "(hd1)/kb");
     assert_eq!(b.args, "b=2");
     let initrds: Vec<String> = b.initrds.iter().map(|p| p.to_string()).collect();

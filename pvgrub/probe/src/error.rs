@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use pvgrub::boot::{FileError, SearchFailed};
 use pvgrub::image::ImageError;
 use pvgrub::layout::LayoutError;
-use pvgrub::menu::{MenuError, MenuLocation, MenuLocationError};
+use pvgrub::menu::{MenuError, MenuLocation, MenuLocationError, Text};
 use pvgrub::text::{escape, escape_controls};
 
 /// Why the disk could not be probed. The file names it holds are as shown
@@ -33,7 +33,7 @@ pub enum ProbeError {
         /// The entry's index in the menu.
         index: usize,
         /// Its title, as the menu wrote it.
-        title: String,
+        title: Text,
     },
     /// The kernel (this file) is not one pv-grub can boot.
     Image(String, ImageError),
@@ -58,11 +58,9 @@ impl fmt::Display for ProbeError {
             }
             ProbeError::NoMenu(e) => write!(f, "{e}"),
             ProbeError::Menu(p, e) => write!(f, "{p}: {e}"),
-            ProbeError::NoKernel { menu, index, title } => write!(
-                f,
-                "{menu}: entry {index} (\"{}\") has no kernel",
-                escape(title.as_bytes())
-            ),
+            ProbeError::NoKernel { menu, index, title } => {
+                write!(f, "{menu}: entry {index} (\"{title}\") has no kernel")
+            }
             ProbeError::Image(p, e) => write!(f, "{p}: {e}"),
             ProbeError::Layout(e) => write!(f, "layout: {e}"),
         }

@@ -44,14 +44,14 @@ pub fn device_name(d: &Device) -> String {
 }
 
 /// `path` on `device` as shown, `(hd0,0)/boot/vmlinuz`: the path escaped.
-pub fn file_name(device: Option<&Device>, path: &str) -> String {
+pub fn file_name(device: Option<&Device>, path: &[u8]) -> String {
     let device = device.map(device_name).unwrap_or_default();
-    format!("{device}{}", escape(path.as_bytes()))
+    format!("{device}{}", escape(path))
 }
 
 /// A file an entry names, as shown.
 fn entry_file(p: &FilePath) -> String {
-    file_name(p.device.as_ref(), &p.path)
+    file_name(p.device.as_ref(), p.path.as_bytes())
 }
 
 /// An error's text as shown: what it quotes from the disk is escaped by the error's
@@ -62,11 +62,11 @@ pub fn error_text(e: &dyn std::error::Error) -> String {
 
 fn entry_json(e: &Entry) -> Value {
     json!({
-        "title": shown(&e.title),
+        "title": e.title.to_string(),
         "root": e.root.as_ref().map(device_name),
         "kernel": e.kernel.as_ref().map(entry_file),
-        "initrd": e.initrd().map(entry_file),
-        "args": shown(&e.args),
+        "initrd": e.initrd().as_ref().map(entry_file),
+        "args": e.args.to_string(),
     })
 }
 
@@ -163,7 +163,7 @@ pub fn json(r: &Report) -> Value {
     let mut out = json!({
         "menu": r.menu_at,
         "menu_format": format_name(r.menu.format),
-        "entries": r.menu.entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "entries": r.menu.entries.iter().map(|e| entry_json(&e)).collect::<Vec<_>>(),
         "default": r.default,
         "kernel": kernel,
     });
@@ -179,7 +179,7 @@ pub fn text_report(r: &Report) -> String {
     let _ = writeln!(out, "menu: {} ({})", r.menu_at, format_name(r.menu.format));
     for (i, e) in r.menu.entries.iter().enumerate() {
         let mark = if Some(i) == r.default { '*' } else { ' ' };
-        let _ = writeln!(out, "{mark}{i}: {}", shown(&e.title));
+        let _ = writeln!(out, "{mark}{i}: {}", e.title);
         if let Some(root) = &e.root {
             let _ = writeln!(out, "    root:   {}", device_name(root));
         }
@@ -187,10 +187,10 @@ pub fn text_report(r: &Report) -> String {
             let _ = writeln!(out, "    kernel: {}", entry_file(k));
         }
         if !e.args.is_empty() {
-            let _ = writeln!(out, "    args:   {}", shown(&e.args));
+            let _ = writeln!(out, "    args:   {}", e.args);
         }
         if let Some(i) = e.initrd() {
-            let _ = writeln!(out, "    initrd: {}", entry_file(i));
+            let _ = writeln!(out, "    initrd: {}", entry_file(&i));
         }
     }
     match r.default {

@@ -11,7 +11,7 @@ use pvgrub::layout::{
 };
 use pvgrub::menu::{
     grubenv_saved_entry, saved_default_path, saved_default_value, DefaultEntry, Device, Entry,
-    Menu, MenuFormat, MenuLocation, MAX_MENU_BYTES,
+    Menu, MenuFormat, MenuLocation, Text, MAX_MENU_BYTES,
 };
 
 use crate::error::ProbeError;
@@ -60,7 +60,7 @@ pub struct Report {
 /// A menu found on the disk: where, its text and its format.
 struct Found {
     device: Device,
-    path: String,
+    path: Text,
     format: MenuFormat,
     text: Vec<u8>,
 }
@@ -102,11 +102,16 @@ fn saved_entry(disks: &mut Disks<FileDisk>, found: &Found, menu: &Menu) -> Optio
     let path = match menu.format {
         MenuFormat::MenuLst => saved_default_path(&found.path),
         MenuFormat::GrubCfg => {
-            let dir = found.path.rfind('/').map_or("", |i| &found.path[..=i]);
-            format!("{dir}grubenv")
+            let dir_end = found
+                .path
+                .as_bytes()
+                .iter()
+                .rposition(|&b| b == b'/')
+                .map_or(0, |i| i + 1);
+            Text::from([&found.path.as_bytes()[..dir_end], b"grubenv"].concat())
         }
     };
-    let file = match disks.read_file(&found.device, path.as_bytes(), MAX_SAVED_BYTES) {
+    let file = match disks.read_file(&found.device, &path, MAX_SAVED_BYTES) {
         Ok(file) => file,
         Err(e) => {
             log::info!("default saved: cannot read {e}; entry 0 is the default");
@@ -120,7 +125,7 @@ fn saved_entry(disks: &mut Disks<FileDisk>, found: &Found, menu: &Menu) -> Optio
     if saved.is_none() {
         log::info!(
             "default saved: {} names no entry; entry 0 is the default",
-            file_name(Some(&found.device), &path)
+            file_name(Some(&found.device), path.as_bytes())
         );
     }
     saved
@@ -135,7 +140,7 @@ fn read_entry_file(
 ) -> Result<(String, Vec<u8>), FileError> {
     let device = file.device.clone().unwrap_or_else(|| menu_device.clone());
     let bytes = disks.read_file(&device, file.path.as_ref(), MAX_KERNEL_BYTES)?;
-    Ok((file_name(Some(&device), &file.path), bytes))
+    Ok((file_name(Some(&device), file.path.as_bytes()), bytes))
 }
 
 /// Reads and loads the kernel of entry `index` of the menu shown as `menu_at`; a path without
@@ -177,7 +182,7 @@ fn layout(
 ) -> Result<Layout, ProbeError> {
     let module_len = match entry.initrd() {
         Some(file) => Some(builder_module_len(
-            &read_entry_file(disks, menu_device, file)?.1,
+            &read_entry_file(disks, menu_device, &file)?.1,
         )),
         None => None,
     };
@@ -209,8 +214,10 @@ pub fn probe(
     let saved = saved_entry(&mut disks, &found, &menu);
     let default = menu.default_index(saved);
     let entry = default.and_then(|i| Some((i, menu.entries.get(i)?)));
-    let kernel = entry.map(|(i, e)| load_kernel(&mut disks, (&found.device, &menu_at), i, e));
-    let layout = match (entry, &kernel, memory_mib) {
+    let kernel = entry
+        .as_ref()
+        .map(|(i, e)| load_kernel(&mut disks, (&found.device, &menu_at), *i, e));
+    let layout = match (entry.as_ref(), &kernel, memory_mib) {
         (Some((_, e)), Some(Ok(k)), Some(mib)) => {
             Some(layout(&mut disks, &found.device, e, k, mib))
         }

@@ -17,9 +17,9 @@ use support::{clean_text, Fs};
 const ATTACK: &str = "\x1b[2J\x1b[Hpvgrub-probe: all good";
 /// [`ATTACK`] as the probe shows it.
 const SHOWN: &str = "\\x1b[2J\\x1b[Hpvgrub-probe: all good";
-/// How a byte of the menu that is not UTF-8 shows: the menu parser makes it U+FFFD today
-/// (`String::from_utf8_lossy`); once titles and arguments are kept as bytes it is `\xff`.
-const BAD_BYTE: &str = "\u{fffd}";
+/// How the menu's bytes 0xff and 0xfe (not UTF-8) show: kept as bytes, escaped one by one.
+const BAD_FF: &str = "\\xff";
+const BAD_FE: &str = "\\xfe";
 
 /// Runs the probe with `args`: exit code, stdout and stderr, each checked to be free of
 /// control characters.
@@ -74,9 +74,9 @@ fn menu_entries_and_xen_notes() {
     support::keep(&disk, "probe-escapes-menu-notes");
     let d = disk.to_str().unwrap();
 
-    let title = format!("Debian {SHOWN} {BAD_BYTE}{BAD_BYTE}");
+    let title = format!("Debian {SHOWN} {BAD_FF}{BAD_FE}");
     let kernel_at = "(hd0,0)/boot/vmlinuz-\\x1b[2J\\x1b[H";
-    let args = format!("root=/dev/xvda1 \\x1b]0;pwned\\x07 \\u{{202e}} {BAD_BYTE}");
+    let args = format!("root=/dev/xvda1 \\x1b]0;pwned\\x07 \\u{{202e}} {BAD_FF}");
     let initrd_at = "(hd0,0)/boot/initrd-\\x1b[Hx";
     // The menu line that is an unknown command is a warning, quoted escaped.
     let warning = "pvgrub-probe: warning: menu.lst line 2: unknown command \

@@ -134,13 +134,15 @@ impl<D: BlockDevice + Clone + 'static> Disks<D> {
             .map_err(|e| e.clone())
     }
 
-    /// The whole file at `path` on `device`, at most `max_len` bytes.
+    /// The whole file at `path` (bytes, exactly as a menu or command line wrote them) on
+    /// `device`, at most `max_len` bytes.
     pub fn read_file(
         &mut self,
         device: &Device,
-        path: &[u8],
+        path: impl AsRef<[u8]>,
         max_len: usize,
     ) -> Result<Vec<u8>, FileError> {
+        let path = path.as_ref();
         let volume = self
             .volume(device)
             .map_err(|e| open_error(device, path, e))?;

@@ -6,10 +6,10 @@
 //! names the menu (option 150). pv-grub copies the path into a 96-byte buffer, cutting longer
 //! ones; we keep them whole.
 
-use super::device::{split_device, Device};
+use super::device::{parse_legacy, split_device, Device};
 use super::error::DeviceError;
+use super::text::Text;
 use super::MenuFormat;
-use alloc::string::{String, ToString};
 use core::fmt;
 
 /// pv-grub's menu path when the command line gives none and DHCP names no file.
@@ -22,14 +22,14 @@ pub enum MenuLocation {
     Disk {
         /// The disk or partition, never [`Device::Network`].
         device: Device,
-        /// The absolute path on it.
-        path: String,
+        /// The absolute path on it, as the command line wrote it.
+        path: Text,
     },
     /// `(nd)/path`: configure the network by DHCP, then fetch `path` by TFTP from the
     /// server the DHCP reply names (its next-server).
     Network {
-        /// The absolute path on the TFTP server.
-        path: String,
+        /// The absolute path on the TFTP server, as the command line wrote it.
+        path: Text,
     },
     /// No path, but a ramdisk: the ramdisk is the menu. pv-grub then still opens
     /// [`DEFAULT_MENU_PATH`], whose entries replace the ramdisk's if the file exists.
@@ -77,10 +77,21 @@ impl core::error::Error for MenuLocationError {
 }
 
 impl MenuLocation {
-    /// Decides where the menu is from the PV command line and whether a ramdisk was given.
-    pub fn from_cmdline(cmdline: &str, has_ramdisk: bool) -> Result<Self, MenuLocationError> {
-        let mut words = cmdline.split_ascii_whitespace().peekable();
-        if words.peek().is_some_and(|w| w.starts_with("--vtpm-label=")) {
+    /// Decides where the menu is from the PV command line (bytes, as Xen passes it) and
+    /// whether a ramdisk was given.
+    pub fn from_cmdline(
+        cmdline: impl AsRef<[u8]>,
+        has_ramdisk: bool,
+    ) -> Result<Self, MenuLocationError> {
+        let mut words = cmdline
+            .as_ref()
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+            .peekable();
+        if words
+            .peek()
+            .is_some_and(|w| w.starts_with(b"--vtpm-label="))
+        {
             words.next();
         }
         match words.next() {
@@ -91,20 +102,24 @@ impl MenuLocation {
     }
 
     /// Parses one GRUB file name such as `(hd0,0)/boot/grub/menu.lst` or `(nd)/menu.lst`.
-    pub fn parse_path(word: &str) -> Result<Self, MenuLocationError> {
-        if word.starts_with('/') {
+    pub fn parse_path(word: impl AsRef<[u8]>) -> Result<Self, MenuLocationError> {
+        let word = word.as_ref();
+        if word.starts_with(b"/") {
             return Err(MenuLocationError::NoDevice);
         }
-        if !word.starts_with('(') {
+        if !word.starts_with(b"(") {
             return Err(MenuLocationError::NotAPath);
         }
         let (inner, path) = split_device(word).map_err(MenuLocationError::BadDevice)?;
         let inner = inner.ok_or(MenuLocationError::NotAPath)?;
-        if !path.starts_with('/') {
+        let word = Text::from(word);
+        let path = word.slice(path.start, path.end);
+        if !path.starts_with(b"/") {
             return Err(MenuLocationError::MissingPath);
         }
-        let path = path.to_string();
-        match Device::parse_legacy(inner).map_err(MenuLocationError::BadDevice)? {
+        let name = word.slice(inner.start, inner.end);
+        let parsed = parse_legacy(&name).map_err(MenuLocationError::BadDevice)?;
+        match parsed.device(&name) {
             Device::Network => Ok(MenuLocation::Network { path }),
             device => Ok(MenuLocation::Disk { device, path }),
         }
@@ -120,7 +135,7 @@ impl MenuLocation {
     }
 
     /// The path of the menu file on its device, if known yet.
-    pub fn path(&self) -> Option<&str> {
+    pub fn path(&self) -> Option<&Text> {
         match self {
             MenuLocation::Disk { path, .. } | MenuLocation::Network { path } => Some(path),
             MenuLocation::Ramdisk | MenuLocation::Dhcp => None,
@@ -142,6 +157,7 @@ impl MenuLocation {
 impl fmt::Display for MenuLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // Both display escaped.
             MenuLocation::Disk { device, path } => write!(f, "{device}{path}"),
             MenuLocation::Network { path } => write!(f, "(nd){path}"),
             MenuLocation::Ramdisk => f.write_str("(ramdisk)"),

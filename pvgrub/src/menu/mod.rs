@@ -2,28 +2,54 @@
 //! both parsed into one model, [`Menu`].
 //!
 //! The text comes from an untrusted guest disk or network, so parsing is bounded (at most
-//! [`MAX_MENU_BYTES`] of input, memory linear in the input, no recursion driven by the input)
-//! and reports malformed text as a [`MenuError`] carrying its line number. Commands that do
-//! not apply to a PV guest (`color`, `serial`, `splashimage`, `insmod`, ...) are accepted and
-//! ignored with a log message, as GRUB and pygrub do.
+//! [`MAX_MENU_BYTES`] of input, no recursion driven by the input) and reports malformed text
+//! as a [`MenuError`] carrying its line number. Memory is linear in the input with a small
+//! constant: what entries keep is stored once in one buffer of exactly the needed size, and
+//! what many entries inherit (a root, submenu titles) is referred to, never copied (the
+//! private `store` module explains how); lookups by name use an index ([`Menu::find_entry`]).
+//! Commands that do not apply to a PV guest (`color`, `serial`, `splashimage`, `insmod`,
+//! ...) are accepted and ignored with a log message, as GRUB and pygrub do.
+//!
+//! Titles, arguments and paths are bytes ([`Text`]): kept exactly (a kernel whose name is not
+//! UTF-8 is still found), shown escaped, in errors and log messages too.
 //!
 //! Where to find the menu is decided from the guest's command line by [`MenuLocation`].
 
+/// Logs at `$level`, in the parsing run that keeps only (the counting run is silent, so each
+/// message appears once).
+macro_rules! note {
+    ($store:expr, $level:ident, $($arg:tt)+) => {
+        if $store.keeps() {
+            log::$level!($($arg)+)
+        }
+    };
+}
+
 mod device;
+mod entry;
 mod error;
+mod files;
+mod find;
 mod grubcfg;
 mod legacy;
 mod location;
 mod saved;
+mod scan;
 mod select;
+mod store;
+mod text;
 
 pub use device::{Device, FilePath};
+pub use entry::{Entries, Entry, Iter};
 pub use error::{DeviceError, MenuError, MenuErrorKind};
+pub use files::{Files, FilesIter, Modules};
 pub use location::{MenuLocation, MenuLocationError, DEFAULT_MENU_PATH};
 pub use saved::{grubenv_saved_entry, saved_default_path, saved_default_value};
+pub use text::Text;
 
-use alloc::string::String;
+use alloc::rc::Rc;
 use alloc::vec::Vec;
+use store::Store;
 
 /// The largest menu file we parse, in bytes (pygrub reads at most 1 MiB as well).
 pub const MAX_MENU_BYTES: usize = 1024 * 1024;
@@ -52,8 +78,8 @@ pub enum MenuFormat {
 
 impl MenuFormat {
     /// The format pygrub would use for a file of this name: `*.cfg` is GRUB 2, the rest legacy.
-    pub fn from_path(path: &str) -> MenuFormat {
-        if path.ends_with(".cfg") {
+    pub fn from_path(path: impl AsRef<[u8]>) -> MenuFormat {
+        if path.as_ref().ends_with(b".cfg") {
             MenuFormat::GrubCfg
         } else {
             MenuFormat::MenuLst
@@ -71,65 +97,7 @@ pub enum DefaultEntry {
     /// recorded on disk, see [`saved_default_value`] and [`grubenv_saved_entry`].
     Saved,
     /// A `grub.cfg` title, id or path that names no entry: GRUB 2 then boots entry 0.
-    Named(String),
-}
-
-/// One bootable menu entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// The title shown in the menu.
-    pub title: String,
-    /// The `--id` of a `grub.cfg` menuentry, if it has one.
-    pub id: Option<String>,
-    /// Titles of the `grub.cfg` submenus this entry sits in, outermost first.
-    pub submenus: Vec<String>,
-    /// The root device in effect for the kernel (`root`/`rootnoverify`, `set root=`).
-    /// `None`: not set by the menu; the device the menu was read from applies.
-    pub root: Option<Device>,
-    /// The kernel to load. Its device is the one written, else the root in effect.
-    pub kernel: Option<FilePath>,
-    /// The kernel command line.
-    pub args: String,
-    /// Initial ramdisks, in order (GRUB 2's `initrd` takes several, loaded back to back).
-    pub initrds: Vec<FilePath>,
-    /// Multiboot modules (`module` in menu.lst) with their command lines.
-    pub modules: Vec<(FilePath, String)>,
-    /// The entry has `savedefault`.
-    pub savedefault: bool,
-    /// The entry asks for a password before it boots (`password`/`lock` in menu.lst).
-    pub locked: bool,
-    /// Where the entry sits among the menu's items, outermost first (grub.cfg numbering).
-    position: Vec<Position>,
-}
-
-/// An entry's place at one menu level: its index among the items there and its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Position {
-    index: usize,
-    id: Option<String>,
-}
-
-impl Entry {
-    fn new(title: String) -> Entry {
-        Entry {
-            title,
-            id: None,
-            submenus: Vec::new(),
-            root: None,
-            kernel: None,
-            args: String::new(),
-            initrds: Vec::new(),
-            modules: Vec::new(),
-            savedefault: false,
-            locked: false,
-            position: Vec::new(),
-        }
-    }
-
-    /// The first initrd, the one a single-initrd loader uses.
-    pub fn initrd(&self) -> Option<&FilePath> {
-        self.initrds.first()
-    }
+    Named(Text),
 }
 
 /// A parsed boot menu.
@@ -137,8 +105,9 @@ impl Entry {
 pub struct Menu {
     /// The syntax it was parsed from.
     pub format: MenuFormat,
-    /// The entries, in menu order (grub.cfg submenus flattened in place).
-    pub entries: Vec<Entry>,
+    /// The entries, in menu order (grub.cfg submenus flattened in place), read on demand
+    /// out of one shared buffer.
+    pub entries: Entries,
     /// The default entry as the menu states it.
     pub default: DefaultEntry,
     /// Entries to try, in order, when booting the default fails (at most 8, no repeats).
@@ -155,7 +124,7 @@ impl Menu {
     fn empty(format: MenuFormat) -> Menu {
         Menu {
             format,
-            entries: Vec::new(),
+            entries: Entries::new(Rc::new(Vec::new()), Vec::new()),
             default: DefaultEntry::Index(0),
             fallback: Vec::new(),
             timeout: None,
@@ -172,9 +141,26 @@ impl Menu {
                 kind: MenuErrorKind::TooLarge { size: text.len() },
             });
         }
+        // A first run counts what the entries keep, the second keeps it in a buffer of
+        // exactly that size (see `store`).
+        let counted = Menu::run(text, format, Store::counting())?.0;
+        let (store, mut menu, names) = Menu::run(text, format, Store::sized(counted.sizes()))?;
+        let (arena, records) = store.finish();
+        menu.entries = Entries::new(arena, records);
+        if let Some(names) = names {
+            grubcfg::resolve(&mut menu, names);
+        }
+        Ok(menu)
+    }
+
+    fn run(
+        text: &[u8],
+        format: MenuFormat,
+        store: Store,
+    ) -> Result<(Store, Menu, Option<grubcfg::Names>), MenuError> {
         match format {
-            MenuFormat::MenuLst => legacy::parse(text),
-            MenuFormat::GrubCfg => grubcfg::parse(text),
+            MenuFormat::MenuLst => legacy::parse(text, store).map(|(s, m)| (s, m, None)),
+            MenuFormat::GrubCfg => grubcfg::parse(text, store).map(|(s, m, n)| (s, m, Some(n))),
         }
     }
 

@@ -1,14 +1,18 @@
 //! Choosing the entry to boot: default, saved and fallback rules of GRUB legacy and GRUB 2.
 
+use super::find::Finder;
 use super::{DefaultEntry, Menu, MenuFormat};
 use alloc::vec::Vec;
 
 /// Parses a plain decimal number (no sign, no spaces), as entry numbers are written.
-pub(super) fn parse_decimal(s: &str) -> Option<usize> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+pub(super) fn parse_decimal(s: &[u8]) -> Option<usize> {
+    if s.is_empty() {
         return None;
     }
-    s.parse().ok()
+    s.iter().try_fold(0usize, |n, &b| {
+        let digit = char::from(b).to_digit(10)?;
+        n.checked_mul(10)?.checked_add(digit as usize)
+    })
 }
 
 impl Menu {
@@ -61,48 +65,8 @@ impl Menu {
     /// menu.lst: a number, else an exact title. grub.cfg (GRUB 2 rules): `>`-separated
     /// components, each a number (counting top-level items, a submenu being one item), a
     /// title or an `--id`; a path that ends on a submenu picks the submenu's first entry.
-    pub fn find_entry(&self, name: &str) -> Option<usize> {
-        match self.format {
-            MenuFormat::MenuLst => match parse_decimal(name) {
-                Some(n) => (n < self.entries.len()).then_some(n),
-                None => self.entries.iter().position(|e| e.title == name),
-            },
-            MenuFormat::GrubCfg => self.find_grub2(name),
-        }
-    }
-
-    fn find_grub2(&self, name: &str) -> Option<usize> {
-        // Entries of one submenu are contiguous, so each step narrows a range.
-        let (mut lo, mut hi) = (0, self.entries.len());
-        for (level, part) in name.split('>').enumerate() {
-            let number = parse_decimal(part);
-            let range = self.entries.get(lo..hi)?;
-            let found = range.iter().position(|e| {
-                let Some(pos) = e.position.get(level) else {
-                    return false;
-                };
-                match number {
-                    Some(n) => pos.index == n,
-                    None => {
-                        let title = e.submenus.get(level).unwrap_or(&e.title);
-                        title == part || pos.id.as_deref() == Some(part)
-                    }
-                }
-            })?;
-            lo += found;
-            let entry = self.entries.get(lo)?;
-            let item = entry.position.get(level).map(|p| p.index);
-            if entry.position.len() == level + 1 {
-                return Some(lo);
-            }
-            let run = self
-                .entries
-                .get(lo..hi)?
-                .iter()
-                .take_while(|e| e.position.get(level).map(|p| p.index) == item)
-                .count();
-            hi = lo + run;
-        }
-        Some(lo)
+    /// Each call indexes the entries once (O(n log n)), then looks the name up in O(log n).
+    pub fn find_entry(&self, name: impl AsRef<[u8]>) -> Option<usize> {
+        Finder::new(&self.entries, self.format).find(name.as_ref())
     }
 }

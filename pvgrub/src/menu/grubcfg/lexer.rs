@@ -4,16 +4,18 @@
 //! backslash-newline (removed); an unquoted backslash escapes the next character, or joins
 //! lines before a newline. `#` starts a comment at the start of a word. Variables (`$x`) are
 //! not expanded: the text is kept as written (`${name}` stays one word, braces included).
+//!
+//! A word is a slice of the text when its bytes are a run of it (a plain or singly quoted
+//! word), else decoded into a scratch buffer of its exact size ([`crate::menu::scan`]).
 
 use crate::menu::error::{MenuError, MenuErrorKind};
-use alloc::string::String;
-use alloc::vec::Vec;
+use crate::menu::scan::{Measure, Scratch, Sink};
 
 /// One token of a grub.cfg.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Token {
-    /// A word, quotes and escapes removed.
-    Word(String),
+pub(super) enum Token<'a> {
+    /// A word, quotes and escapes removed, as bytes.
+    Word(&'a [u8]),
     /// End of a command: newline or `;`.
     Separator,
     /// `{`
@@ -27,6 +29,7 @@ pub(super) struct Lexer<'a> {
     text: &'a [u8],
     pos: usize,
     line: usize,
+    scratch: Scratch,
 }
 
 fn ends_word(c: u8) -> bool {
@@ -39,6 +42,7 @@ impl<'a> Lexer<'a> {
             text,
             pos: 0,
             line: 1,
+            scratch: Scratch::default(),
         }
     }
 
@@ -47,7 +51,8 @@ impl<'a> Lexer<'a> {
     }
 
     /// The next token, `None` at the end of the text.
-    pub(super) fn next_token(&mut self) -> Result<Option<(usize, Token)>, MenuError> {
+    pub(super) fn next_token(&mut self) -> Result<Option<(usize, Token<'_>)>, MenuError> {
+        self.scratch.trim();
         loop {
             let Some(c) = self.peek(0) else {
                 return Ok(None);
@@ -88,8 +93,20 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn word(&mut self) -> Result<String, MenuError> {
-        let mut out: Vec<u8> = Vec::new();
+    fn word(&mut self) -> Result<&[u8], MenuError> {
+        let (pos, line) = (self.pos, self.line);
+        let mut measure = Measure::new(self.text);
+        self.scan_word(&mut measure)?;
+        if let Some(range) = measure.verbatim() {
+            return Ok(self.text.get(range).unwrap_or(&[]));
+        }
+        (self.pos, self.line) = (pos, line);
+        let mut buf = self.scratch.take(measure.len());
+        self.scan_word(&mut buf)?;
+        Ok(self.scratch.put(buf))
+    }
+
+    fn scan_word(&mut self, out: &mut impl Sink) -> Result<(), MenuError> {
         while let Some(c) = self.peek(0) {
             if ends_word(c) {
                 break;
@@ -106,43 +123,43 @@ impl<'a> Lexer<'a> {
                                 if q == b'\n' {
                                     self.line += 1;
                                 }
-                                out.push(q);
+                                out.push(self.pos, q);
                             }
                         }
                         self.pos += 1;
                     }
                     self.pos += 1;
                 }
-                b'"' => self.double_quoted(&mut out)?,
+                b'"' => self.double_quoted(out)?,
                 // `${name}` is part of the word, braces included.
                 b'$' if self.peek(0) == Some(b'{') => {
-                    out.push(b'$');
+                    out.push(self.pos - 1, b'$');
                     while let Some(v) = self.peek(0).filter(|&v| v != b'\n') {
+                        out.push(self.pos, v);
                         self.pos += 1;
-                        out.push(v);
                         if v == b'}' {
                             break;
                         }
                     }
                 }
                 b'\\' => match self.peek(0) {
-                    None => out.push(b'\\'),
+                    None => out.push(self.pos - 1, b'\\'),
                     Some(b'\n') => {
                         self.pos += 1;
                         self.line += 1;
                     }
                     Some(next) => {
+                        out.push(self.pos, next);
                         self.pos += 1;
-                        out.push(next);
                     }
                 },
-                other => out.push(other),
+                other => out.push(self.pos - 1, other),
             }
         }
-        Ok(String::from_utf8_lossy(&out).into_owned())
+        Ok(())
     }
 
-    fn double_quoted(&mut self, out: &mut Vec<u8>) -> Result<(), MenuError> {
+    fn double_quoted(&mut self, out: &mut impl Sink) -> Result<(), MenuError> {
         let start = self.line;
         loop {
             let Some(c) = self.peek(0) else {
@@ -153,20 +170,20 @@ impl<'a> Lexer<'a> {
                 b'"' => return Ok(()),
                 b'\\' => match self.peek(0) {
                     Some(e @ (b'\\' | b'"' | b'$')) => {
+                        out.push(self.pos, e);
                         self.pos += 1;
-                        out.push(e);
                     }
                     Some(b'\n') => {
                         self.pos += 1;
                         self.line += 1;
                     }
-                    _ => out.push(b'\\'),
+                    _ => out.push(self.pos - 1, b'\\'),
                 },
                 other => {
                     if other == b'\n' {
                         self.line += 1;
                     }
-                    out.push(other);
+                    out.push(self.pos - 1, other);
                 }
             }
         }

@@ -6,15 +6,22 @@
 //! skipped. Like pygrub, `if`/`elif`/`else`/`fi` and loops are not evaluated: the commands of
 //! every branch run in order, so the last assignment wins. Everything else (`insmod`,
 //! `search`, `load_env`, `echo`, ...) is ignored with a log message.
+//!
+//! Words are handled as the lexer yields them (a command's words are never collected), and
+//! what an entry keeps goes straight to the [`Store`].
 
+mod command;
+mod head;
 mod lexer;
 
-use super::device::{split_device, Device, FilePath};
 use super::error::{MenuError, MenuErrorKind};
-use super::{DefaultEntry, Entry, Menu, MenuFormat, Position};
-use alloc::boxed::Box;
-use alloc::string::{String, ToString};
+use super::find::Finder;
+use super::store::{Dev, EntryRec, Span, Store};
+use super::{DefaultEntry, Menu, MenuFormat};
+use crate::text::escape;
 use alloc::vec::Vec;
+use command::Command;
+use head::{Head, HeadKind};
 use lexer::{Lexer, Token};
 
 /// Deepest nesting of `{}` blocks accepted.
@@ -22,56 +29,59 @@ pub(super) const MAX_DEPTH: usize = 16;
 /// Most fallback entries kept, as in GRUB legacy.
 const MAX_FALLBACK: usize = 8;
 
-/// Words that only steer control flow: dropped from the front of a command.
-const FLOW_PREFIXES: &[&str] = &["then", "else", "do"];
-/// Commands whose words are conditions or loop heads: ignored whole.
-const FLOW_COMMANDS: &[&str] = &["if", "elif", "fi", "while", "until", "for", "done", "!"];
-
 enum Block {
-    Entry(Box<Entry>, Option<Device>),
+    /// A menuentry, with the root in effect inside it.
+    Entry(EntryRec, Option<Dev>),
     Submenu,
     /// A `function` body, or anything inside one.
     Ignored,
 }
 
+/// What a `grub.cfg` names by title, id or path, resolved once the entries are known.
+#[derive(Debug, Default)]
+pub(super) struct Names {
+    default: Option<Span>,
+    fallback: Option<Span>,
+}
+
 struct Parser {
+    store: Store,
     menu: Menu,
     blocks: Vec<(usize, Block)>,
-    /// Titles and positions of the open submenus.
-    submenus: Vec<(String, Position)>,
+    /// Refs of the open submenus, innermost last.
+    submenus: Vec<u32>,
     /// Items seen so far at each open menu level (top level first).
-    counts: Vec<usize>,
-    root: Option<Device>,
-    default: Option<String>,
-    fallback: Option<String>,
+    counts: Vec<u32>,
+    root: Option<Dev>,
+    names: Names,
 }
 
 fn err(line: usize, kind: MenuErrorKind) -> MenuError {
     MenuError { line, kind }
 }
 
-pub(super) fn parse(text: &[u8]) -> Result<Menu, MenuError> {
+/// Parses `text` into `store`; the menu's entries are then read from the store.
+pub(super) fn parse(text: &[u8], store: Store) -> Result<(Store, Menu, Names), MenuError> {
     let mut p = Parser {
+        store,
         menu: Menu::empty(MenuFormat::GrubCfg),
         blocks: Vec::new(),
         submenus: Vec::new(),
         counts: alloc::vec![0],
         root: None,
-        default: None,
-        fallback: None,
+        names: Names::default(),
     };
     let mut lexer = Lexer::new(text);
-    let mut words: Vec<String> = Vec::new();
-    let mut start = 0;
+    let mut cmd = Command::new();
     // A block command waiting for its `{` (GRUB 2 allows newlines before it).
-    let mut awaiting: Option<(usize, Vec<String>)> = None;
+    let mut awaiting: Option<(usize, Head)> = None;
     while let Some((line, token)) = lexer.next_token()? {
         if let Some((at, _)) = &awaiting {
             match token {
                 Token::Separator => continue,
                 Token::Open => {
                     if let Some((at, head)) = awaiting.take() {
-                        p.open(at, &head)?;
+                        p.open(at, Some(head))?;
                     }
                     continue;
                 }
@@ -79,27 +89,21 @@ pub(super) fn parse(text: &[u8]) -> Result<Menu, MenuError> {
             }
         }
         match token {
-            Token::Word(w) => {
-                if words.is_empty() {
-                    start = line;
-                }
-                words.push(w);
-            }
+            Token::Word(w) => p.word(&mut cmd, line, w)?,
             Token::Separator => {
-                let cmd = core::mem::take(&mut words);
-                if is_block_command(strip_flow(&cmd)) {
-                    awaiting = Some((start, cmd));
-                } else {
-                    p.run(start, strip_flow(&cmd))?;
+                let done = core::mem::replace(&mut cmd, Command::new());
+                match done.into_head() {
+                    Ok(head) => awaiting = Some(head),
+                    Err(done) => p.end(done)?,
                 }
             }
             Token::Open => {
-                let cmd = core::mem::take(&mut words);
-                p.open(line, &cmd)?;
+                let done = core::mem::replace(&mut cmd, Command::new());
+                p.open(line, done.into_head().ok().map(|(_, head)| head))?;
             }
             Token::Close => {
-                let cmd = core::mem::take(&mut words);
-                p.run(start, strip_flow(&cmd))?;
+                let done = core::mem::replace(&mut cmd, Command::new());
+                p.end(done)?;
                 p.close(line)?;
             }
         }
@@ -107,158 +111,65 @@ pub(super) fn parse(text: &[u8]) -> Result<Menu, MenuError> {
     if let Some((at, _)) = awaiting {
         return Err(err(at, MenuErrorKind::MissingOpenBrace));
     }
-    if is_block_command(strip_flow(&words)) {
-        return Err(err(start, MenuErrorKind::MissingOpenBrace));
+    match cmd.into_head() {
+        Ok((at, _)) => return Err(err(at, MenuErrorKind::MissingOpenBrace)),
+        Err(done) => p.end(done)?,
     }
-    p.run(start, strip_flow(&words))?;
     if let Some((line, _)) = p.blocks.first() {
         return Err(err(*line, MenuErrorKind::UnclosedBlock));
     }
-    Ok(p.finish())
-}
-
-fn strip_flow(mut words: &[String]) -> &[String] {
-    while let Some((first, rest)) = words.split_first() {
-        if !FLOW_PREFIXES.contains(&first.as_str()) {
-            break;
-        }
-        words = rest;
-    }
-    words
-}
-
-fn is_block_command(words: &[String]) -> bool {
-    matches!(
-        words.first().map(String::as_str),
-        Some("menuentry" | "submenu" | "function")
-    )
-}
-
-/// `set name=value` or `name=value`, as (name, value).
-fn assignment(words: &[String]) -> Option<(&str, &str)> {
-    let word = match words.first().map(String::as_str) {
-        Some("set") => words.get(1)?,
-        Some(w) if w.contains('=') => words.first()?,
-        _ => return None,
-    };
-    let (name, value) = word.split_once('=')?;
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    (!name.is_empty() && name.chars().all(ident)).then_some((name, value))
-}
-
-/// Title and `--id` of a `menuentry`/`submenu` command.
-fn title_and_id(words: &[String], line: usize) -> Result<(String, Option<String>), MenuError> {
-    let (mut title, mut id) = (None, None);
-    let mut rest = words.get(1..).unwrap_or(&[]).iter();
-    while let Some(word) = rest.next() {
-        let word = match word.as_str() {
-            "$menuentry_id_option" | "${menuentry_id_option}" => "--id",
-            w => w,
-        };
-        match word {
-            "--id" => id = rest.next().cloned(),
-            "--class" | "--users" | "--hotkey" | "--source" => {
-                rest.next();
-            }
-            w if w.starts_with("--id=") => id = w.get(5..).map(str::to_string),
-            w if w.starts_with("--") => log::debug!("grub.cfg line {line}: option {w} skipped"),
-            w if title.is_none() => title = Some(w.to_string()),
-            _ => {}
-        }
-    }
-    let title = title.ok_or(err(line, MenuErrorKind::MissingTitle))?;
-    Ok((title, id))
-}
-
-/// The GRUB 2 kernel command line from the words after the kernel: joined by spaces, a
-/// word holding a space double-quoted, `\`, `'` and `"` escaped (`grub_create_loader_cmdline`).
-fn loader_cmdline(words: &[String]) -> String {
-    let mut out = String::new();
-    for (i, word) in words.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let quote = word.contains(' ');
-        if quote {
-            out.push('"');
-        }
-        for c in word.chars() {
-            if matches!(c, '\\' | '\'' | '"') {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-        if quote {
-            out.push('"');
-        }
-    }
-    out
-}
-
-fn root_value(value: &str, line: usize) -> Result<Option<Device>, MenuError> {
-    if value.is_empty() || value.contains('$') {
-        log::info!("grub.cfg line {line}: root `{value}` not known here");
-        return Ok(None);
-    }
-    Device::parse_grub2(value)
-        .map(Some)
-        .map_err(|e| err(line, MenuErrorKind::BadDevice(e)))
-}
-
-fn file_path(word: &str, root: &Option<Device>, line: usize) -> Result<FilePath, MenuError> {
-    let bad = |e| err(line, MenuErrorKind::BadDevice(e));
-    let (device, path) = split_device(word).map_err(bad)?;
-    let device = match device {
-        Some(inner) if !inner.starts_with('$') => Some(Device::parse_grub2(inner).map_err(bad)?),
-        _ => root.clone(),
-    };
-    Ok(FilePath {
-        device,
-        path: path.to_string(),
-    })
+    Ok((p.store, p.menu, p.names))
 }
 
 impl Parser {
-    fn open(&mut self, line: usize, words: &[String]) -> Result<(), MenuError> {
+    fn in_ignored(&self) -> bool {
+        matches!(self.blocks.last(), Some((_, Block::Ignored)))
+    }
+
+    fn in_entry(&self) -> bool {
+        self.blocks
+            .iter()
+            .any(|(_, b)| matches!(b, Block::Entry(..)))
+    }
+
+    fn open(&mut self, line: usize, head: Option<Head>) -> Result<(), MenuError> {
         if self.blocks.len() >= MAX_DEPTH {
             return Err(err(line, MenuErrorKind::TooDeep));
         }
-        let words = strip_flow(words);
-        let in_entry = self
-            .blocks
-            .iter()
-            .any(|(_, b)| matches!(b, Block::Entry(..)));
-        let block = match words.first().map(String::as_str) {
-            _ if matches!(self.blocks.last(), Some((_, Block::Ignored))) => Block::Ignored,
-            Some("function") => Block::Ignored,
-            Some("menuentry" | "submenu") if in_entry => {
-                return Err(err(line, MenuErrorKind::NestedMenuentry))
-            }
-            Some(cmd @ ("menuentry" | "submenu")) => {
-                let (title, id) = title_and_id(words, line)?;
+        let block = match head {
+            _ if self.in_ignored() => Block::Ignored,
+            None => return Err(err(line, MenuErrorKind::UnexpectedOpenBrace)),
+            Some(Head {
+                kind: HeadKind::Function,
+                ..
+            }) => Block::Ignored,
+            Some(_) if self.in_entry() => return Err(err(line, MenuErrorKind::NestedMenuentry)),
+            Some(head) => {
+                let title = head.title.ok_or(err(line, MenuErrorKind::MissingTitle))?;
                 let count = self
                     .counts
                     .last_mut()
                     .ok_or(err(line, MenuErrorKind::TooDeep))?;
-                let position = Position { index: *count, id };
-                *count += 1;
-                if cmd == "submenu" {
-                    self.submenus.push((title, position));
+                let index = *count;
+                *count = count.saturating_add(1);
+                let parent = self.submenus.last().copied().unwrap_or(0);
+                if head.kind == HeadKind::Submenu {
+                    let r = self.store.submenu(parent, index, title, head.id);
+                    self.submenus.push(r);
                     self.counts.push(0);
                     Block::Submenu
                 } else {
-                    let mut entry = Entry::new(title);
-                    entry.id.clone_from(&position.id);
-                    entry.root.clone_from(&self.root);
-                    for (title, pos) in &self.submenus {
-                        entry.submenus.push(title.clone());
-                        entry.position.push(pos.clone());
-                    }
-                    entry.position.push(position);
-                    Block::Entry(Box::new(entry), self.root.clone())
+                    let entry = EntryRec {
+                        title,
+                        id: head.id,
+                        submenu: parent,
+                        index,
+                        root: self.root,
+                        ..EntryRec::default()
+                    };
+                    Block::Entry(entry, self.root)
                 }
             }
-            _ => return Err(err(line, MenuErrorKind::UnexpectedOpenBrace)),
         };
         self.blocks.push((line, block));
         Ok(())
@@ -268,7 +179,7 @@ impl Parser {
         match self.blocks.pop() {
             None => Err(err(line, MenuErrorKind::UnexpectedCloseBrace)),
             Some((_, Block::Entry(entry, _))) => {
-                self.menu.entries.push(*entry);
+                self.store.entry(&entry);
                 Ok(())
             }
             Some((_, Block::Submenu)) => {
@@ -280,100 +191,83 @@ impl Parser {
         }
     }
 
-    fn run(&mut self, line: usize, words: &[String]) -> Result<(), MenuError> {
-        let Some(cmd) = words.first().map(String::as_str) else {
-            return Ok(());
-        };
-        if FLOW_COMMANDS.contains(&cmd) {
-            return Ok(());
-        }
-        match self.blocks.last_mut() {
-            Some((_, Block::Ignored)) => Ok(()),
-            Some((_, Block::Entry(entry, root))) => entry_command(entry, root, words, line),
-            _ => self.global(words, line),
-        }
-    }
-
-    fn global(&mut self, words: &[String], line: usize) -> Result<(), MenuError> {
-        match assignment(words) {
-            Some(("default", v)) => self.default = Some(v.to_string()),
-            Some(("fallback", v)) => self.fallback = Some(v.to_string()),
-            Some(("timeout", v)) => match v.trim() {
-                "-1" => self.menu.timeout = None,
+    /// Sets a top-level variable.
+    fn global(&mut self, name: &[u8], value: &[u8], line: usize) -> Result<(), MenuError> {
+        match name {
+            b"default" => self.names.default = Some(self.store.put(value)),
+            b"fallback" => self.names.fallback = Some(self.store.put(value)),
+            b"timeout" => match value.trim_ascii() {
+                b"-1" => self.menu.timeout = None,
                 t => match super::select::parse_decimal(t).and_then(|n| u32::try_from(n).ok()) {
                     Some(n) => self.menu.timeout = Some(n),
-                    None => log::warn!("grub.cfg line {line}: bad timeout `{t}` ignored"),
+                    None => note!(
+                        self.store,
+                        warn,
+                        "grub.cfg line {line}: bad timeout `{}` ignored",
+                        escape(t)
+                    ),
                 },
             },
-            Some(("root", v)) => self.root = root_value(v, line)?,
-            Some((name, _)) => log::debug!("grub.cfg line {line}: variable {name} ignored"),
-            None => log::debug!("grub.cfg line {line}: `{}` ignored", words.join(" ")),
+            b"root" => self.root = command::root_value(&mut self.store, value, line)?,
+            _ => note!(
+                self.store,
+                debug,
+                "grub.cfg line {line}: variable {} ignored",
+                escape(name)
+            ),
         }
         Ok(())
     }
-
-    fn finish(mut self) -> Menu {
-        self.menu.default = match self.default.as_deref().map(str::trim) {
-            None | Some("") => DefaultEntry::Index(0),
-            Some("${saved_entry}" | "$saved_entry") => DefaultEntry::Saved,
-            Some(v) if v.contains('$') => {
-                log::warn!("grub.cfg: default `{v}` uses a variable; entry 0");
-                DefaultEntry::Index(0)
-            }
-            Some(v) => match self.menu.find_entry(v) {
-                Some(i) => DefaultEntry::Index(i),
-                None => DefaultEntry::Named(v.to_string()),
-            },
-        };
-        if let Some(list) = self.fallback.take() {
-            for name in list.split_ascii_whitespace() {
-                match self.menu.find_entry(name) {
-                    Some(i) if !self.menu.fallback.contains(&i) => self.menu.fallback.push(i),
-                    _ => log::warn!("grub.cfg: fallback `{name}` names no new entry"),
-                }
-                if self.menu.fallback.len() == MAX_FALLBACK {
-                    break;
-                }
-            }
-        }
-        self.menu
-    }
 }
 
-fn entry_command(
-    entry: &mut Entry,
-    root: &mut Option<Device>,
-    words: &[String],
-    line: usize,
-) -> Result<(), MenuError> {
-    let command = match assignment(words) {
-        Some(("root", value)) => {
-            *root = root_value(value, line)?;
-            None
+/// Resolves the default and fallbacks `names` gives, by title, id or path.
+pub(super) fn resolve(menu: &mut Menu, names: Names) {
+    let value = |s: Option<Span>| s.map(|s| menu.entries.text(s));
+    let (default, fallback) = (value(names.default), value(names.fallback));
+    if default.is_none() && fallback.is_none() {
+        return;
+    }
+    let finder = Finder::new(&menu.entries, menu.format);
+    menu.default = match default.as_ref().map(|d| (d, d.trim_ascii())) {
+        None | Some((_, b"")) => DefaultEntry::Index(0),
+        Some((_, b"${saved_entry}" | b"$saved_entry")) => DefaultEntry::Saved,
+        Some((_, v)) if v.contains(&b'$') => {
+            log::warn!("grub.cfg: default `{}` uses a variable; entry 0", escape(v));
+            DefaultEntry::Index(0)
         }
-        Some(_) => None,
-        None => words.first().map(String::as_str),
-    };
-    match command {
-        Some("linux" | "linux16") => match words.get(1) {
-            Some(kernel) => {
-                entry.kernel = Some(file_path(kernel, root, line)?);
-                entry.args = loader_cmdline(words.get(2..).unwrap_or(&[]));
-                entry.root = root.clone();
+        Some((d, v)) => match finder.find(v) {
+            Some(i) => DefaultEntry::Index(i),
+            None => {
+                let lead = d.len() - d.trim_ascii_start().len();
+                DefaultEntry::Named(d.slice(lead, lead + v.len()))
             }
-            None => log::warn!("grub.cfg line {line}: linux without a file"),
         },
-        Some("initrd" | "initrd16") => {
-            let paths = words.get(1..).unwrap_or(&[]).iter();
-            entry.initrds = paths
-                .map(|w| file_path(w, root, line))
-                .collect::<Result<_, _>>()?;
+    };
+    let Some(list) = fallback else { return };
+    let mut chosen = Vec::new();
+    let mut missed = 0usize;
+    for name in list
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|n| !n.is_empty())
+    {
+        match finder.find(name) {
+            Some(i) if !chosen.contains(&i) => chosen.push(i),
+            _ => {
+                missed += 1;
+                if missed <= MAX_FALLBACK {
+                    log::warn!("grub.cfg: fallback `{}` names no new entry", escape(name));
+                }
+            }
         }
-        Some(cmd) => log::debug!("grub.cfg line {line}: `{cmd}` ignored in an entry"),
-        None => {}
+        if chosen.len() == MAX_FALLBACK {
+            break;
+        }
     }
-    if entry.kernel.is_none() {
-        entry.root = root.clone();
+    if missed > MAX_FALLBACK {
+        log::warn!(
+            "grub.cfg: {} more fallback names name no new entry",
+            missed - MAX_FALLBACK
+        );
     }
-    Ok(())
+    menu.fallback = chosen;
 }
