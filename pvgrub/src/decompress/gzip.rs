@@ -53,7 +53,7 @@ pub(super) fn decode<S: Source>(input: &mut Input<S>, sink: &mut Sink) -> Result
         match status {
             TINFLStatus::Done => break,
             TINFLStatus::HasMoreOutput if room > 0 => {}
-            TINFLStatus::HasMoreOutput => return Err(Error::OutputLimit),
+            TINFLStatus::HasMoreOutput => sink.overflow()?,
             TINFLStatus::NeedsMoreInput if offered > 0 => {
                 if consumed == 0 && produced == 0 && !input.more() {
                     return Err(Error::Truncated);

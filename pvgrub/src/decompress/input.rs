@@ -60,6 +60,11 @@ impl<S: Source> Input<S> {
         self.offset
     }
 
+    /// Bytes read from the source so far (consumed or buffered).
+    pub(crate) fn pulled(&self) -> u64 {
+        self.offset + (self.end - self.start) as u64
+    }
+
     /// Moves the end readers see to stream offset `stop`.
     pub(crate) fn set_stop(&mut self, stop: u64) {
         self.stop = stop;

@@ -53,14 +53,17 @@ pub(super) fn decode<S: Source>(input: &mut Input<S>, sink: &mut Sink) -> Result
         input.append_to(&mut block, size)?;
         // An lz4 block expands at most 255-fold: zero-fill no more room than that can use.
         let most = CHUNK_OUT.min(size.saturating_mul(256).saturating_add(64));
-        let room = sink.room(most)?;
-        let capped = room.len() < most;
-        match lz4_flex::block::decompress_into(&block, room) {
-            Ok(n) => sink.settle(n),
-            Err(DecompressError::OutputTooSmall { .. }) if capped => {
-                return Err(Error::OutputLimit)
+        loop {
+            let room = sink.room(most)?;
+            let capped = room.len() < most;
+            match lz4_flex::block::decompress_into(&block, room) {
+                Ok(n) => {
+                    sink.settle(n);
+                    break;
+                }
+                Err(DecompressError::OutputTooSmall { .. }) if capped => sink.overflow()?,
+                Err(_) => return Err(Error::Corrupt),
             }
-            Err(_) => return Err(Error::Corrupt),
         }
     }
     if chunks == 0 {

@@ -81,6 +81,19 @@ impl Sink {
         self.buf.get(..self.len).unwrap_or_default()
     }
 
+    /// Asks the sizer, if it is still waiting, for the final size.
+    fn ask_sizer(&mut self) {
+        let Some(sizer) = self.sizer else {
+            return;
+        };
+        if let Some(total) = sizer(self.data()) {
+            self.sizer = None;
+            self.expect(total as u64);
+        } else if self.len >= SIZER_GIVES_UP {
+            self.sizer = None;
+        }
+    }
+
     /// Makes capacity for `more` bytes of output: [`Error::OutputLimit`] past the cap.
     pub(crate) fn reserve(&mut self, more: usize) -> Result<(), Error> {
         let need = self.len.checked_add(more).ok_or(Error::OutputLimit)?;
@@ -90,14 +103,7 @@ impl Sink {
         if need <= self.buf.capacity() {
             return Ok(());
         }
-        if let Some(sizer) = self.sizer {
-            if let Some(total) = sizer(self.data()) {
-                self.sizer = None;
-                self.expect(total as u64);
-            } else if self.len >= SIZER_GIVES_UP {
-                self.sizer = None;
-            }
-        }
+        self.ask_sizer();
         let mut target = need
             .max(self.buf.capacity().saturating_mul(2))
             .max(FIRST_CHUNK);
@@ -110,6 +116,14 @@ impl Sink {
         self.buf
             .try_reserve_exact(target - self.buf.len())
             .map_err(|_| Error::OutOfMemory)
+    }
+
+    /// Where room ends: the expected size while the output is short of it, else the cap.
+    fn room_end(&self) -> usize {
+        self.hint
+            .filter(|&h| h >= self.len)
+            .unwrap_or(self.cap)
+            .min(self.cap)
     }
 
     /// Drops the zero-filled room, for the decoders that append to the `Vec` itself.
@@ -147,16 +161,30 @@ impl Sink {
         Ok(())
     }
 
-    /// Zero-filled room for up to `want` more bytes (less near the cap, possibly none) for a
-    /// decoder to write into; [`Sink::settle`] then keeps what it wrote.
+    /// Zero-filled room for up to `want` more bytes for a decoder to write into;
+    /// [`Sink::settle`] then keeps what it wrote. Less near the expected size or the cap, and
+    /// none at either: a decoder with more to write then calls [`Sink::overflow`].
     pub(crate) fn room(&mut self, want: usize) -> Result<&mut [u8], Error> {
-        let n = want.min(self.cap - self.len);
+        if self.len.saturating_add(want) > self.buf.capacity() {
+            self.ask_sizer();
+        }
+        let n = want.min(self.room_end() - self.len);
         self.reserve(n)?;
         let end = self.len + n;
         if self.buf.len() < end {
             self.buf.resize(end, 0);
         }
         Ok(self.buf.get_mut(self.len..end).unwrap_or_default())
+    }
+
+    /// The decoder has more output than the last room could take: past the expected size,
+    /// the expectation is dropped (the room grows again, by doubling); at the cap, this is
+    /// [`Error::OutputLimit`].
+    pub(crate) fn overflow(&mut self) -> Result<(), Error> {
+        match self.hint.take() {
+            Some(_) if self.len < self.cap => Ok(()),
+            _ => Err(Error::OutputLimit),
+        }
     }
 
     /// Room as [`Sink::room`], sized for a streaming decoder: it starts small and doubles
@@ -188,17 +216,20 @@ impl Sink {
         let mut probe = [0u8; 1];
         loop {
             let tail = self.next_room()?;
-            let at_cap = tail.is_empty();
-            // At the cap, a one-byte probe tells a stream that ends from one that goes on.
-            let out = if at_cap { &mut probe[..] } else { tail };
+            // Out of room (at the cap or the expected size), a one-byte probe tells a stream
+            // that ends from one that goes on.
+            let probing = tail.is_empty();
+            let out = if probing { &mut probe[..] } else { tail };
             let chunk = input.fill();
             let last = chunk.is_empty();
             let (consumed, produced, ended) = step(chunk, out, last)?;
-            if at_cap && produced > 0 {
-                return Err(Error::OutputLimit);
-            }
             input.consume(consumed);
-            self.settle(produced);
+            if !probing {
+                self.settle(produced);
+            } else if produced > 0 {
+                self.overflow()?;
+                self.extend(probe.get(..produced).unwrap_or_default())?;
+            }
             if ended {
                 return Ok(());
             }
@@ -218,11 +249,14 @@ impl Sink {
         loop {
             let tail = self.next_room()?;
             if tail.is_empty() {
-                // At the cap, a one-byte probe tells a stream that ends from one that goes on.
-                return match read(&mut [0u8; 1])? {
-                    0 => Ok(()),
-                    _ => Err(Error::OutputLimit),
-                };
+                // Out of room, a one-byte probe tells a stream that ends from one that goes on.
+                let mut probe = [0u8; 1];
+                if read(&mut probe)? == 0 {
+                    return Ok(());
+                }
+                self.overflow()?;
+                self.extend(&probe)?;
+                continue;
             }
             let n = read(tail)?;
             self.settle(n);
@@ -271,6 +305,20 @@ mod tests {
     }
 
     #[test]
+    fn room_stops_at_the_expected_size_until_the_output_goes_past_it() {
+        let mut sink = Sink::new(1 << 20);
+        sink.expect(1000);
+        assert_eq!(sink.room(4096).unwrap().len(), 1000);
+        sink.settle(1000);
+        assert!(sink.room(4096).unwrap().is_empty());
+        assert_eq!(sink.buf.capacity(), 1000);
+        sink.overflow().unwrap();
+        assert_eq!(sink.room(4096).unwrap().len(), 4096);
+        sink.settle(10);
+        assert_eq!(sink.len(), 1010);
+    }
+
+    #[test]
     fn the_cap_holds_and_room_shrinks_to_it() {
         let mut sink = Sink::new(10);
         assert_eq!(sink.room(8).unwrap().len(), 8);
@@ -278,6 +326,7 @@ mod tests {
         assert_eq!(sink.room(8).unwrap().len(), 2);
         sink.settle(2);
         assert!(sink.room(8).unwrap().is_empty());
+        assert_eq!(sink.overflow(), Err(Error::OutputLimit));
         assert_eq!(sink.extend(b"x"), Err(Error::OutputLimit));
         assert_eq!(sink.into_vec(), vec![0; 10]);
     }

@@ -57,7 +57,8 @@ pub(super) fn decode<S: Source>(
         while dec.can_collect() > 0 {
             let room = sink.room(dec.can_collect())?;
             if room.is_empty() {
-                return Err(Error::OutputLimit);
+                sink.overflow()?;
+                continue;
             }
             let n = dec.read(room).map_err(|_| Error::Corrupt)?;
             sink.settle(n);

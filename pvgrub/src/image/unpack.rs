@@ -67,7 +67,7 @@ fn payload<S: Source>(
 ) -> Result<(Option<Compression>, Vec<u8>), ImageError> {
     let short = |input: &Input<S>| ImageError::ShortFile {
         len,
-        read: input.offset(),
+        read: input.pulled(),
     };
     let start = hdr.payload_start();
     let stream_len = u64::from(hdr.payload_length) - 4;
@@ -115,7 +115,7 @@ fn read_whole<S: Source>(
         .append_to(&mut elf, size)
         .map_err(|_| ImageError::ShortFile {
             len,
-            read: input.offset(),
+            read: input.pulled(),
         })?;
     Ok(elf)
 }
