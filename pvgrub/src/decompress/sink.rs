@@ -5,10 +5,14 @@
 //! cost up to three times the output at that moment. A size the stream records (a zstd
 //! frame's content size, an `.lzma` header's) or that the caller reads from the output's own
 //! header (an ELF's, see [`Sizer`]) is reserved in one step instead, once the output reaches
-//! 1/[`HINT_TRUST`] of it: a claim is trusted only as far as the output backs it, so a tiny
-//! stream that claims a huge size costs at most [`HINT_TRUST`] times what it produced.
+//! 1/[`HINT_TRUST`] of it (the jump then holds at most 1/32 of the size beside it): a claim
+//! is trusted only as far as the output backs it, so a tiny stream that claims a huge size
+//! costs at most [`HINT_TRUST`] times what it produced.
+//!
 //! Decoders write into zero-filled room after the output ([`Sink::room`]); each byte is
-//! zero-filled once, however often the room is handed out.
+//! zero-filled once, however often the room is handed out. Room ends at the expected size:
+//! a decoder with more to write there calls [`Sink::overflow`], and the output grows by
+//! doubling from then on (the claim was wrong).
 
 use super::input::Input;
 use super::Error;
@@ -21,7 +25,7 @@ const FIRST_CHUNK: usize = 16 << 10;
 /// Most room handed to a decoder at once.
 const MAX_CHUNK: usize = 1 << 20;
 /// A recorded output size is reserved once the output reaches this fraction of it.
-pub(crate) const HINT_TRUST: usize = 32;
+const HINT_TRUST: usize = 32;
 /// A [`Sizer`] that cannot tell from this much output is not asked again.
 const SIZER_GIVES_UP: usize = 1 << 20;
 
