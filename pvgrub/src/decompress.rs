@@ -6,17 +6,24 @@
 //!
 //! A stream cut short anywhere is [`Error::Truncated`]: every format but one ends with
 //! something its decoder must read (an end marker, a trailer, a checksum, or for lzma the
-//! range coder's last byte; each module says which). The exception is Linux's legacy lz4 framing, which has neither an end marker nor a size: a
-//! stream cut right after one of its 8 MiB chunks decodes to the chunks before it, and only
-//! the size a bzImage appends to its payload (checked by `image::load`) tells.
+//! range coder's last byte; each module says which). The exception is Linux's legacy lz4
+//! framing, which has neither an end marker nor a size: a stream cut right after one of its
+//! 8 MiB chunks decodes to the chunks before it, and only the size a bzImage appends to its
+//! payload (checked by `image::load`) tells.
 //!
 //! Each decoder reads one stream from the start of its input and ignores what follows it (a
 //! Linux bzImage appends the uncompressed size after the stream), except the Linux legacy lz4
 //! framing, which has no end marker and runs to the end of the input.
+//!
+//! Every decoder pulls its input from a [`Source`] ([`decompress_from`]) in bounded chunks,
+//! so that the compressed file is never held beside its output; [`decompress`] is the same
+//! decoder over a buffer. Memory is the output, the format's window and small buffers.
 
 mod bzip2;
 mod cursor;
+mod error;
 mod gzip;
+mod input;
 mod lz4;
 mod lzma;
 mod lzo;
@@ -24,6 +31,11 @@ mod sink;
 mod xz;
 mod zstd;
 
+pub use error::{Error, StreamError};
+pub(crate) use input::Input;
+pub(crate) use sink::Sink;
+
+use crate::io::Source;
 use alloc::vec::Vec;
 
 /// A compression format Linux uses for its kernel payload, detected by magic.
@@ -116,50 +128,41 @@ impl Default for Limits {
     }
 }
 
-/// Why a stream could not be decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Error {
-    /// The input does not start with this format's magic.
-    BadMagic,
-    /// The input ended inside the stream.
-    Truncated,
-    /// A header names a method, flag or filter this decoder does not support.
-    Unsupported,
-    /// The compressed data is invalid.
-    Corrupt,
-    /// A checksum in the stream does not match the data.
-    Checksum,
-    /// A size recorded in the stream does not match the decoded data.
-    SizeMismatch,
-    /// The output would exceed [`Limits::max_output`].
-    OutputLimit,
-    /// The stream asks for a window larger than [`Limits::max_window`].
-    WindowLimit,
-    /// The allocator could not provide the memory needed.
-    OutOfMemory,
-}
-
-impl core::fmt::Display for Error {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            Error::BadMagic => "bad magic",
-            Error::Truncated => "truncated stream",
-            Error::Unsupported => "unsupported method or flag",
-            Error::Corrupt => "corrupt data",
-            Error::Checksum => "checksum mismatch",
-            Error::SizeMismatch => "size mismatch",
-            Error::OutputLimit => "output limit exceeded",
-            Error::WindowLimit => "window limit exceeded",
-            Error::OutOfMemory => "out of memory",
-        })
-    }
-}
-
-/// Decodes one `format` stream from the start of `input`, within `limits`.
+/// Decodes one `format` stream from the start of `input`, within `limits`: the streaming
+/// decoder of [`decompress_from`] over a buffer.
 pub fn decompress(format: Compression, input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
+    decompress_from(format, input, limits).map_err(StreamError::into_decode)
+}
+
+/// Decodes one `format` stream pulled from `source`, within `limits`.
+///
+/// The compressed stream is never held whole: it is read in chunks of 64 KiB, so memory is
+/// the output (see [`Limits::max_output`]), the format's window (see [`Limits::max_window`])
+/// and small buffers. The decoder may read past the end of the stream (at most a chunk);
+/// what follows the stream is ignored.
+pub fn decompress_from<S: Source>(
+    format: Compression,
+    source: S,
+    limits: &Limits,
+) -> Result<Vec<u8>, StreamError<S::Error>> {
+    let mut input = Input::new(source, u64::MAX).map_err(StreamError::Decode)?;
+    let mut sink = Sink::new(limits.max_output);
+    let result = decode(format, &mut input, &mut sink, limits);
+    input.finish(result).map(|()| sink.into_vec())
+}
+
+/// Decodes one `format` stream from `input` into `sink`: what [`decompress_from`] and
+/// `image` run (the source's errors are left in `input`, for [`Input::finish`]).
+pub(crate) fn decode<S: Source>(
+    format: Compression,
+    input: &mut Input<S>,
+    sink: &mut Sink,
+    limits: &Limits,
+) -> Result<(), Error> {
     let magic = format.magic();
-    if !input.starts_with(magic) {
-        let prefix = input.len() < magic.len() && magic.starts_with(input);
+    let head = input.peek(magic.len());
+    if head != magic {
+        let prefix = head.len() < magic.len() && magic.starts_with(head);
         return Err(if prefix {
             Error::Truncated
         } else {
@@ -167,12 +170,12 @@ pub fn decompress(format: Compression, input: &[u8], limits: &Limits) -> Result<
         });
     }
     match format {
-        Compression::Gzip => gzip::decode(input, limits),
-        Compression::Bzip2 => bzip2::decode(input, limits),
-        Compression::Lzma => lzma::decode(input, limits),
-        Compression::Xz => xz::decode(input, limits),
-        Compression::Lzo => lzo::decode(input, limits),
-        Compression::Lz4 => lz4::decode(input, limits),
-        Compression::Zstd => zstd::decode(input, limits),
+        Compression::Gzip => gzip::decode(input, sink),
+        Compression::Bzip2 => bzip2::decode(input, sink),
+        Compression::Lzma => lzma::decode(input, sink, limits),
+        Compression::Xz => xz::decode(input, sink, limits),
+        Compression::Lzo => lzo::decode(input, sink, limits),
+        Compression::Lz4 => lz4::decode(input, sink),
+        Compression::Zstd => zstd::decode(input, sink, limits),
     }
 }

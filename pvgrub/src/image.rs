@@ -1,9 +1,10 @@
 //! Kernel images: ELF64 with Xen notes, bzImage, or a whole compressed ELF.
 //!
-//! [`load`] takes the bytes of a kernel file, finds the ELF inside (unpacking a bzImage
-//! payload or a compressed file within [`Limits`]), checks its loadable segments, reads its
-//! Xen notes and computes where Xen would place it ([`PvParams`]), refusing what Xen's
-//! domain builder refuses.
+//! [`load_from`] reads a kernel file from a [`Source`], finds the ELF inside (unpacking a
+//! bzImage payload or a compressed file as it is read, within [`Limits`]), checks its
+//! loadable segments, reads its Xen notes and computes where Xen would place it
+//! ([`PvParams`]), refusing what Xen's domain builder refuses. [`load`] does the same for a
+//! file in memory.
 
 mod bzimage;
 mod elf;
@@ -11,14 +12,16 @@ mod error;
 mod guest_info;
 mod notes;
 mod params;
+mod unpack;
 
 pub use bzimage::SetupHeader;
 pub use elf::Segment;
-pub use error::ImageError;
+pub use error::{ImageError, LoadError};
 pub use notes::{FeatureBits, L1MfnValid, NoteSource, XenNotes};
 pub use params::PvParams;
 
-use crate::decompress::{self, Compression};
+use crate::decompress::{self, Compression, Input};
+use crate::io::Source;
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use elf::Elf;
@@ -95,20 +98,49 @@ impl KernelImage<'_> {
 }
 
 /// Loads a kernel file: finds the ELF, checks it, reads its notes, computes its placement.
+///
+/// A plain ELF file is used where it lies; anything else goes through [`load_from`] over
+/// `data` (a bzImage's uncompressed ELF payload is then copied out).
 pub fn load<'a>(data: &'a [u8], limits: &Limits) -> Result<KernelImage<'a>, ImageError> {
-    let (format, compression, setup, elf) = if Elf::is_elf(data) {
-        (Format::Elf, None, None, Cow::Borrowed(data))
-    } else if SetupHeader::is_bzimage(data) {
-        let hdr = SetupHeader::parse(data)?;
-        let (compression, elf) = unpack_payload(hdr.payload(data), limits)?;
-        (Format::BzImage, compression, Some(hdr), elf)
-    } else if let Some(c) = Compression::detect(data) {
-        let elf = decompress::decompress(c, data, &limits.decompress)
-            .map_err(|e| ImageError::Decompress(c, e))?;
-        (Format::CompressedElf, Some(c), None, Cow::Owned(elf))
-    } else {
-        return Err(ImageError::UnknownFormat);
-    };
+    if Elf::is_elf(data) {
+        return checked(Format::Elf, None, None, Cow::Borrowed(data), limits);
+    }
+    load_from(data, data.len() as u64, limits).map_err(LoadError::into_image)
+}
+
+/// Loads a kernel file of `len` bytes read front to back from `source`, as [`load`] does,
+/// without ever holding the file whole: peak memory is about the ELF (decompressed, or read
+/// whole if plain), the compression's window and small buffers (see the `unpack` module). A
+/// plain ELF, or a bzImage's uncompressed payload, larger than the output limit is refused.
+pub fn load_from<S: Source>(
+    source: S,
+    len: u64,
+    limits: &Limits,
+) -> Result<KernelImage<'static>, LoadError<S::Error>> {
+    let mut input = Input::new(source, len).map_err(|_| ImageError::OutOfMemory)?;
+    let unpacked = unpack::unpack(&mut input, len, limits);
+    if let Some(e) = input.take_failure() {
+        return Err(LoadError::Source(e));
+    }
+    drop(input);
+    let u = unpacked?;
+    Ok(checked(
+        u.format,
+        u.compression,
+        u.setup,
+        Cow::Owned(u.elf),
+        limits,
+    )?)
+}
+
+/// Checks the ELF taken out of a kernel file, reads its notes and computes its placement.
+fn checked<'a>(
+    format: Format,
+    compression: Option<Compression>,
+    setup: Option<SetupHeader>,
+    elf: Cow<'a, [u8]>,
+    limits: &Limits,
+) -> Result<KernelImage<'a>, ImageError> {
     let parsed = Elf::parse(&elf)?;
     let segments = parsed.segments(limits)?;
     let notes = parsed.xen_notes()?;
@@ -128,42 +160,4 @@ pub fn load<'a>(data: &'a [u8], limits: &Limits) -> Result<KernelImage<'a>, Imag
         params,
         elf,
     })
-}
-
-/// Unpacks a bzImage payload: a compressed stream (or, with CONFIG_KERNEL_UNCOMPRESSED, the
-/// ELF itself) followed by the little-endian u32 size of the ELF.
-fn unpack_payload<'a>(
-    payload: &'a [u8],
-    limits: &Limits,
-) -> Result<(Option<Compression>, Cow<'a, [u8]>), ImageError> {
-    let split = payload
-        .len()
-        .checked_sub(4)
-        .ok_or(ImageError::BadSetupHeader)?;
-    let (stream, size) = payload.split_at(split);
-    let declared = size
-        .try_into()
-        .map(u32::from_le_bytes)
-        .map_err(|_| ImageError::BadSetupHeader)?;
-    let declared = usize::try_from(declared).map_err(|_| ImageError::PayloadSizeMismatch)?;
-    if Elf::is_elf(stream) {
-        if stream.len() != declared {
-            return Err(ImageError::PayloadSizeMismatch);
-        }
-        return Ok((None, Cow::Borrowed(stream)));
-    }
-    let c = Compression::detect(stream).ok_or(ImageError::UnknownPayloadFormat)?;
-    if declared > limits.decompress.max_output {
-        return Err(ImageError::Decompress(c, decompress::Error::OutputLimit));
-    }
-    let bounded = decompress::Limits {
-        max_output: declared,
-        ..limits.decompress
-    };
-    let elf = match decompress::decompress(c, stream, &bounded) {
-        Ok(elf) if elf.len() == declared => elf,
-        Ok(_) | Err(decompress::Error::OutputLimit) => return Err(ImageError::PayloadSizeMismatch),
-        Err(e) => return Err(ImageError::Decompress(c, e)),
-    };
-    Ok((Some(c), Cow::Owned(elf)))
 }

@@ -1,11 +1,12 @@
 //! Our decoders against the real tools, on Debian's kernel: its xz payload, and its vmlinux
 //! recompressed by gzip, bzip2, lzma, xz, lzop, lz4 and zstd as Linux does it. Then broken
-//! inputs (cut short, bytes flipped) and the output and window caps.
+//! inputs (cut short, bytes flipped), the output and window caps, and streams pulled from
+//! sources that give a few bytes at a time or fail.
 
 mod image_support;
 
 use image_support as s;
-use pvgrub::decompress::{decompress, Compression, Error, Limits};
+use pvgrub::decompress::{decompress, decompress_from, Compression, Error, Limits, StreamError};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -239,4 +240,86 @@ fn window_cap_is_enforced() {
             );
         }
     }
+}
+
+/// A source that gives its bytes a few at a time (1 to 7 a read, whatever is asked), and
+/// fails once `fail_at` bytes are read, if given.
+struct Trickle<'a> {
+    data: &'a [u8],
+    pos: usize,
+    fail_at: Option<usize>,
+}
+
+impl<'a> Trickle<'a> {
+    fn new(data: &'a [u8], fail_at: Option<usize>) -> Self {
+        Trickle {
+            data,
+            pos: 0,
+            fail_at,
+        }
+    }
+}
+
+impl pvgrub::io::Source for Trickle<'_> {
+    type Error = &'static str;
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, &'static str> {
+        if self.fail_at.is_some_and(|at| self.pos >= at) {
+            return Err("disk on fire");
+        }
+        let step = 1 + self.pos % 7;
+        let mut n = buf.len().min(step).min(self.data.len() - self.pos);
+        if let Some(at) = self.fail_at {
+            n = n.min(at - self.pos);
+        }
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_few_bytes_a_read_decode_the_same() {
+    let (original, streams) = sample();
+    for (c, data) in &streams {
+        let out = decompress_from(*c, Trickle::new(data, None), &Limits::default());
+        assert!(out.as_ref() == Ok(&original), "{}", c.name());
+        let cut = &data[..data.len() - 1];
+        assert_eq!(
+            decompress_from(*c, Trickle::new(cut, None), &Limits::default()).map(|v| v.len()),
+            Err(StreamError::Decode(Error::Truncated)),
+            "{}",
+            c.name()
+        );
+    }
+}
+
+/// A read error anywhere in the stream is the error, even where the decoder would take the
+/// end of its input for the end of the stream (legacy lz4).
+#[test]
+fn a_failing_source_is_reported_not_taken_for_the_end() {
+    let (_, streams) = sample();
+    for (c, data) in &streams {
+        let n = data.len();
+        for at in [0, 1, 9, n / 3, n - 1] {
+            let got = decompress_from(*c, Trickle::new(data, Some(at)), &Limits::default());
+            assert_eq!(
+                got.map(|v| v.len()),
+                Err(StreamError::Source("disk on fire")),
+                "{} failing at {at} of {n}",
+                c.name()
+            );
+        }
+    }
+    let err = decompress_from(
+        Compression::Gzip,
+        Trickle::new(b"\x1f", Some(1)),
+        &Limits::DEFAULT,
+    )
+    .unwrap_err();
+    assert_eq!(err.to_string(), "read error: disk on fire");
+    assert_eq!(
+        StreamError::<&str>::Decode(Error::Corrupt).to_string(),
+        "corrupt data"
+    );
 }

@@ -1,13 +1,15 @@
 //! `pvgrub::image::load` on Debian's real kernel: the bzImage itself (xz payload), bzImages
 //! rebuilt around its vmlinux in every other compression, the whole vmlinux compressed, and
 //! broken variants. Notes are checked against Xen's readnotes, segments against readelf,
-//! the version string against file(1).
+//! the version string against file(1). `load_from` reads the same files from disk.
 
 mod image_support;
 
 use image_support::{self as s, xen};
 use pvgrub::decompress::{self, Compression};
-use pvgrub::image::{load, Format, ImageError, KernelImage, Limits, SetupHeader};
+use pvgrub::image::{
+    load, load_from, Format, ImageError, KernelImage, Limits, LoadError, SetupHeader,
+};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -320,6 +322,137 @@ fn limits_are_enforced() {
             "loadable segments span {span:#x} bytes of physical memory, more than the \
              {:#x}-byte limit",
             span - 1
+        )
+    );
+}
+
+/// A file read as pv-grub reads a kernel: front to back, in the chunks asked for, failing
+/// once `fail_at` bytes are read if given.
+struct FileSource {
+    file: std::fs::File,
+    read: u64,
+    fail_at: Option<u64>,
+}
+
+impl pvgrub::io::Source for FileSource {
+    type Error = std::io::Error;
+
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::Read;
+        let mut want = buf.len();
+        if let Some(at) = self.fail_at {
+            if self.read >= at {
+                return Err(std::io::Error::other("sector 1234 unreadable"));
+            }
+            want = want.min((at - self.read) as usize);
+        }
+        let n = self.file.read(&mut buf[..want])?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+fn file_source(path: &std::path::Path, fail_at: Option<u64>) -> (FileSource, u64) {
+    let file = std::fs::File::open(path).unwrap();
+    let len = file.metadata().unwrap().len();
+    let source = FileSource {
+        file,
+        read: 0,
+        fail_at,
+    };
+    (source, len)
+}
+
+/// Debian's bzImage, its vmlinux gzipped and zstd-compressed, and the plain vmlinux, read
+/// from their files: the same kernel as `load` finds in the bytes.
+#[test]
+fn load_from_a_file_finds_what_load_finds() {
+    let paths = [
+        s::vmlinuz_path(),
+        s::compressed_vmlinux(Compression::Gzip),
+        s::compressed_vmlinux(Compression::Zstd),
+        s::vmlinux_path(),
+    ];
+    for path in paths {
+        let bytes = std::fs::read(&path).unwrap();
+        let want = load(&bytes, &Limits::default()).unwrap();
+        let (source, len) = file_source(&path, None);
+        let got = load_from(source, len, &Limits::default()).unwrap();
+        let what = path.display();
+        assert_eq!(
+            (got.format, got.compression),
+            (want.format, want.compression),
+            "{what}"
+        );
+        assert_eq!(got.setup, want.setup, "{what}");
+        assert_eq!(got.notes, want.notes, "{what}");
+        assert_eq!(got.segments, want.segments, "{what}");
+        assert_eq!(got.params, want.params, "{what}");
+        assert!(got.elf == want.elf, "{what}");
+    }
+}
+
+/// The error of a load that must fail (a loaded image is not printed: it holds the ELF).
+fn refused<E>(got: Result<KernelImage<'_>, LoadError<E>>) -> LoadError<E> {
+    match got {
+        Ok(k) => panic!(
+            "loaded a {} kernel of {} bytes",
+            k.format.name(),
+            k.elf.len()
+        ),
+        Err(e) => e,
+    }
+}
+
+/// A read error is reported as such (not as a cut stream); a file shorter than its length, or
+/// a plain ELF over the output limit, is refused with its sizes.
+#[test]
+fn load_from_reports_read_errors_short_files_and_large_elves() {
+    let limits = Limits::default();
+    let path = s::vmlinuz_path();
+    let (_, len) = file_source(&path, None);
+    let hdr = SetupHeader::parse(vmlinuz()).unwrap();
+    // Where the payload and the size after it end (Debian's signature may follow).
+    let end = hdr.payload_start() + u64::from(hdr.payload_length);
+    for at in [0, 0x100, 0x4000, end / 2, end - 2] {
+        let (source, len) = file_source(&path, Some(at));
+        let err = refused(load_from(source, len, &limits));
+        assert!(
+            matches!(&err, LoadError::Source(e) if e.to_string() == "sector 1234 unreadable"),
+            "failing at {at}: {err}"
+        );
+        assert_eq!(err.to_string(), "read error: sector 1234 unreadable");
+    }
+    // Cut a byte short of the size after the payload.
+    let cut = &vmlinuz()[..end as usize - 1];
+    assert_eq!(
+        refused(load_from(cut, len, &limits)),
+        LoadError::Image(ImageError::ShortFile { len, read: end - 1 })
+    );
+    let vmlinux = s::vmlinux();
+    let n = vmlinux.len() as u64;
+    let err = refused(load_from(&vmlinux[..1000], n, &limits));
+    assert_eq!(
+        err,
+        LoadError::Image(ImageError::ShortFile { len: n, read: 1000 })
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("the file ended after 1000 of its {n} bytes")
+    );
+    let small = Limits {
+        decompress: decompress::Limits {
+            max_output: vmlinux.len() - 1,
+            ..decompress::Limits::default()
+        },
+        ..Limits::default()
+    };
+    let err = refused(load_from(vmlinux.as_slice(), n, &small));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the ELF file is {n} bytes, more than the {}-byte output limit",
+            n - 1
         )
     );
 }

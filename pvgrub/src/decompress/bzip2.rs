@@ -11,32 +11,32 @@ mod block;
 mod crc;
 mod huffman;
 
+use super::input::Input;
 use super::sink::Sink;
-use super::{Error, Limits};
-use alloc::vec::Vec;
+use super::Error;
+use crate::io::Source;
 use bits::Bits;
 use block::Block;
 
 const BLOCK_MAGIC: u64 = 0x3141_5926_5359;
 const END_MAGIC: u64 = 0x1772_4538_5090;
 
-/// Decodes one bzip2 stream from the start of `input`.
-pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
-    let level = match input {
-        [b'B', b'Z', b'h', d @ b'1'..=b'9', ..] => usize::from(d - b'0'),
-        [b'B', b'Z', b'h'] => return Err(Error::Truncated),
-        _ => return Err(Error::BadMagic),
+/// Decodes the bzip2 stream at the start of `input` into `sink`.
+pub(super) fn decode<S: Source>(input: &mut Input<S>, sink: &mut Sink) -> Result<(), Error> {
+    let level = match input.array::<4>() {
+        Ok([b'B', b'Z', b'h', d @ b'1'..=b'9']) => usize::from(d - b'0'),
+        Ok(_) => return Err(Error::BadMagic),
+        Err(e) => return Err(e),
     };
     let max_len = level * 100_000;
-    let mut bits = Bits::new(input.get(4..).unwrap_or_default());
-    let mut sink = Sink::new(limits.max_output);
+    let mut bits = Bits::new(input);
     let mut block = Block::new();
     let mut combined = 0u32;
     loop {
         match bits.bits48()? {
             BLOCK_MAGIC => {
                 let stored = bits.bits(32)?;
-                let crc = block.decode(&mut bits, max_len, &mut sink)?;
+                let crc = block.decode(&mut bits, max_len, sink)?;
                 if crc != stored {
                     return Err(Error::Checksum);
                 }
@@ -44,7 +44,7 @@ pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
             }
             END_MAGIC => {
                 return if bits.bits(32)? == combined {
-                    Ok(sink.into_vec())
+                    Ok(())
                 } else {
                     Err(Error::Checksum)
                 };

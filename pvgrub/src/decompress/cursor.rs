@@ -58,24 +58,4 @@ impl<'a> Cursor<'a> {
     pub(crate) fn be32(&mut self) -> Result<u32, Error> {
         Ok(u32::from_be_bytes(self.array()?))
     }
-
-    /// A little-endian u16.
-    pub(crate) fn le16(&mut self) -> Result<u16, Error> {
-        Ok(u16::from_le_bytes(self.array()?))
-    }
-
-    /// A little-endian u32.
-    pub(crate) fn le32(&mut self) -> Result<u32, Error> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-
-    /// Skips a NUL-terminated string, NUL included.
-    pub(crate) fn skip_cstr(&mut self) -> Result<(), Error> {
-        let len = self
-            .rest()
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or(Error::Truncated)?;
-        self.take(len + 1).map(|_| ())
-    }
 }

@@ -1,16 +1,20 @@
-//! gzip (RFC 1952): the member header, raw deflate (miniz_oxide), CRC-32 and size trailer.
+//! gzip (RFC 1952): the member header, raw deflate (miniz_oxide's streaming inflate), CRC-32
+//! and size trailer.
 //!
 //! Truncation: the member ends with its 8-byte trailer (CRC-32 and the size modulo 2^32),
 //! read only after the deflate stream's final block has ended, so a cut anywhere is
 //! [`Error::Truncated`]: in the header, where miniz_oxide wants more deflate input, or in
 //! the trailer. Both trailer fields are checked against the output.
 
-use super::cursor::Cursor;
+use super::input::Input;
 use super::sink::Sink;
-use super::{Error, Limits};
+use super::Error;
+use crate::io::Source;
 use alloc::boxed::Box;
-use alloc::vec::Vec;
-use miniz_oxide::inflate::core::inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+use crc32fast::Hasher;
+use miniz_oxide::inflate::core::inflate_flags::{
+    TINFL_FLAG_HAS_MORE_INPUT, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+};
 use miniz_oxide::inflate::core::{decompress as inflate, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 
@@ -21,87 +25,106 @@ const FCOMMENT: u8 = 0x10;
 const FRESERVED: u8 = 0xe0;
 const METHOD_DEFLATE: u8 = 8;
 
-/// The first output chunk; later chunks double with the output.
-const FIRST_CHUNK: usize = 64 << 10;
-
-/// Decodes the first gzip member of `input`.
-pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
-    let mut cur = Cursor::new(input);
-    let header_len = parse_header(&mut cur)?;
-    let deflate = cur.rest();
-
-    let mut sink = Sink::new(limits.max_output);
+/// Decodes the gzip member at the start of `input` into `sink`.
+pub(super) fn decode<S: Source>(input: &mut Input<S>, sink: &mut Sink) -> Result<(), Error> {
+    parse_header(input)?;
+    // miniz_oxide refers back into the output it was given, so it gets all of it each time
+    // (`NON_WRAPPING`), and is told whether more input may follow the bytes it is handed.
     let mut state = Box::new(DecompressorOxide::new());
-    let mut in_pos = 0;
     loop {
-        let start = sink.len();
-        let grown = sink.grow(start.max(FIRST_CHUNK))?.len();
+        let room = sink.next_room()?.len();
+        let at = sink.len();
+        let chunk = input.fill();
+        let offered = chunk.len();
+        let more = if offered == 0 {
+            0
+        } else {
+            TINFL_FLAG_HAS_MORE_INPUT
+        };
         let (status, consumed, produced) = inflate(
             &mut state,
-            deflate.get(in_pos..).unwrap_or_default(),
-            sink.data_mut(),
-            start,
-            TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+            chunk,
+            sink.with_room(),
+            at,
+            TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | more,
         );
-        in_pos += consumed;
-        sink.settle(start, produced);
+        input.consume(consumed);
+        sink.settle(produced);
         match status {
             TINFLStatus::Done => break,
-            TINFLStatus::HasMoreOutput if grown > 0 => {}
-            TINFLStatus::HasMoreOutput => return Err(Error::OutputLimit),
+            TINFLStatus::HasMoreOutput if room > 0 => {}
+            TINFLStatus::HasMoreOutput => sink.overflow()?,
+            TINFLStatus::NeedsMoreInput if offered > 0 => {
+                if consumed == 0 && produced == 0 && !input.more() {
+                    return Err(Error::Truncated);
+                }
+            }
             TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => {
                 return Err(Error::Truncated)
             }
             _ => return Err(Error::Corrupt),
         }
     }
-
-    let mut trailer = Cursor::new(deflate.get(in_pos..).unwrap_or_default());
-    let crc = trailer.le32()?;
-    let isize = trailer.le32()?;
-    let data = sink.into_vec();
-    if crc32fast::hash(&data) != crc {
+    let trailer: [u8; 8] = input.array()?;
+    let [c0, c1, c2, c3, s0, s1, s2, s3] = trailer;
+    let data = sink.data();
+    if crc32fast::hash(data) != u32::from_le_bytes([c0, c1, c2, c3]) {
         return Err(Error::Checksum);
     }
     // ISIZE is the length modulo 2^32.
-    if data.len() as u32 != isize {
+    if data.len() as u32 != u32::from_le_bytes([s0, s1, s2, s3]) {
         return Err(Error::SizeMismatch);
     }
-    log::trace!(
-        "gzip: header {header_len} bytes, {} -> {} bytes",
-        in_pos,
-        data.len()
-    );
-    Ok(data)
+    log::trace!("gzip: {} -> {} bytes", input.offset(), data.len());
+    Ok(())
 }
 
-/// Reads the member header up to the deflate data; returns its length.
-fn parse_header(cur: &mut Cursor<'_>) -> Result<usize, Error> {
-    let fixed = cur.take(10)?;
+/// Reads the member header up to the deflate data.
+fn parse_header<S: Source>(input: &mut Input<S>) -> Result<(), Error> {
+    let mut crc = Hasher::new();
+    let fixed: [u8; 10] = input.array()?;
+    crc.update(&fixed);
     let (method, flags) = match fixed {
-        [0x1f, 0x8b, method, flags, ..] => (*method, *flags),
+        [0x1f, 0x8b, method, flags, ..] => (method, flags),
         _ => return Err(Error::BadMagic),
     };
     if method != METHOD_DEFLATE || flags & FRESERVED != 0 {
         return Err(Error::Unsupported);
     }
     if flags & FEXTRA != 0 {
-        let len = cur.le16()?;
-        cur.take(usize::from(len))?;
+        let len: [u8; 2] = input.array()?;
+        crc.update(&len);
+        input.skip(u64::from(u16::from_le_bytes(len)), |b| crc.update(b))?;
     }
-    if flags & FNAME != 0 {
-        cur.skip_cstr()?;
-    }
-    if flags & FCOMMENT != 0 {
-        cur.skip_cstr()?;
+    for field in [FNAME, FCOMMENT] {
+        if flags & field != 0 {
+            skip_cstr(input, &mut crc)?;
+        }
     }
     if flags & FHCRC != 0 {
-        let covered = cur.pos();
-        let crc16 = cur.le16()?;
-        let header = cur.consumed().get(..covered).ok_or(Error::Truncated)?;
-        if crc32fast::hash(header) as u16 != crc16 {
+        let stored = u16::from_le_bytes(input.array()?);
+        if crc.finalize() as u16 != stored {
             return Err(Error::Checksum);
         }
     }
-    Ok(cur.pos())
+    Ok(())
+}
+
+/// Skips a NUL-terminated string, NUL included, adding it to `crc`.
+fn skip_cstr<S: Source>(input: &mut Input<S>, crc: &mut Hasher) -> Result<(), Error> {
+    loop {
+        let now = input.fill();
+        if now.is_empty() {
+            return Err(Error::Truncated);
+        }
+        let (len, done) = match now.iter().position(|&b| b == 0) {
+            Some(nul) => (nul + 1, true),
+            None => (now.len(), false),
+        };
+        crc.update(now.get(..len).unwrap_or_default());
+        input.consume(len);
+        if done {
+            return Ok(());
+        }
+    }
 }

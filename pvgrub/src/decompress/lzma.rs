@@ -13,10 +13,14 @@
 //! `Action::Finish`, and decodes no marker after a known size, so it accepted streams cut
 //! by a byte; `LzmaReader` with `set_relaxed_end_condition(false)` checks both, and any read
 //! past the end of the input fails, so a stream missing any byte is [`Error::Truncated`].
+//!
+//! Memory: lzma-rust2 grows the dictionary with the output (never past the declared size,
+//! nor past a known uncompressed size), so a short stream never allocates what it declares.
 
+use super::input::Input;
 use super::sink::Sink;
 use super::{Error, Limits};
-use alloc::vec::Vec;
+use crate::io::Source;
 use lzma_rust2::{LzmaReader, Read};
 
 /// Room for the LZMA probability model (at most 6 MiB, with lc + lp = 12) and the decoder's
@@ -39,12 +43,32 @@ pub(super) fn map_error(e: lzma_rust2::Error) -> Error {
     }
 }
 
-/// Decodes one `.lzma` stream.
-pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
-    let mut reader = LzmaReader::new_mem_limit(input, mem_limit_kib(limits.max_window), None)
-        .map_err(map_error)?;
+/// An [`Input`] as lzma-rust2's `Read`: its reader buffers what it reads.
+struct LzmaRead<'a, S: Source>(&'a mut Input<S>);
+
+impl<S: Source> lzma_rust2::Read for LzmaRead<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> lzma_rust2::Result<usize> {
+        Ok(self.0.read(buf))
+    }
+}
+
+/// Decodes the `.lzma` stream at the start of `input` into `sink`.
+pub(super) fn decode<S: Source>(
+    input: &mut Input<S>,
+    sink: &mut Sink,
+    limits: &Limits,
+) -> Result<(), Error> {
+    // Bytes 5..13 of the header: the uncompressed size, or all ones if unknown.
+    if let Some(size) = input.peek(13).get(5..13) {
+        let size = u64::from_le_bytes(size.try_into().map_err(|_| Error::Truncated)?);
+        if size != u64::MAX {
+            sink.expect(size);
+        }
+    }
+    // The reader reads ahead of the stream's end, into what follows it (ignored).
+    let mut reader =
+        LzmaReader::new_mem_limit(LzmaRead(input), mem_limit_kib(limits.max_window), None)
+            .map_err(map_error)?;
     reader.set_relaxed_end_condition(false);
-    let mut sink = Sink::new(limits.max_output);
-    sink.read_to_end(|out| reader.read(out).map_err(map_error))?;
-    Ok(sink.into_vec())
+    sink.read_to_end(|out| reader.read(out).map_err(map_error))
 }

@@ -12,8 +12,10 @@
 mod lzo1x;
 
 use super::cursor::Cursor;
+use super::input::Input;
 use super::sink::Sink;
 use super::{Error, Limits};
+use crate::io::Source;
 use alloc::vec::Vec;
 
 const F_ADLER32_D: u32 = 0x0001;
@@ -31,46 +33,63 @@ const F_KNOWN: u32 = 0x3fff | 0x00f0_0000 | 0xff00_0000;
 const LZO1X_METHODS: [u8; 3] = [1, 2, 3];
 /// lzop never writes a block larger than 64 MiB.
 const MAX_BLOCK: usize = 64 << 20;
+/// The longest file header before its extra field: the fixed fields, a 255-byte name and
+/// the checksum.
+const MAX_HEADER: usize = 9 + 2 + 2 + 2 + 1 + 1 + 4 + 4 + 4 + 4 + 1 + 255 + 4;
 
-/// Decodes an lzop stream.
-pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
-    let mut cur = Cursor::new(input);
-    let flags = parse_header(&mut cur)?;
-    let mut sink = Sink::new(limits.max_output);
+/// Decodes the lzop stream at the start of `input` into `sink`.
+///
+/// Each block is read whole (LZO1X matches reach back only inside their block, so the block
+/// is the window): one larger than [`Limits::max_window`] is [`Error::WindowLimit`].
+pub(super) fn decode<S: Source>(
+    input: &mut Input<S>,
+    sink: &mut Sink,
+    limits: &Limits,
+) -> Result<(), Error> {
+    let flags = parse_header(input)?;
+    let mut data = Vec::new();
     loop {
-        let dst_len = cur.be32()?;
+        let dst_len = u32::from_be_bytes(input.array()?);
         if dst_len == 0 {
-            return Ok(sink.into_vec());
+            return Ok(());
         }
         if dst_len == u32::MAX {
             return Err(Error::Unsupported);
         }
         let dst_len = usize::try_from(dst_len).map_err(|_| Error::Corrupt)?;
-        let src_len = usize::try_from(cur.be32()?).map_err(|_| Error::Corrupt)?;
+        let src_len =
+            usize::try_from(u32::from_be_bytes(input.array()?)).map_err(|_| Error::Corrupt)?;
         if dst_len > MAX_BLOCK || src_len == 0 || src_len > dst_len {
             return Err(Error::Corrupt);
         }
-        let d_adler = optional(&mut cur, flags & F_ADLER32_D != 0)?;
-        let d_crc = optional(&mut cur, flags & F_CRC32_D != 0)?;
+        if dst_len > limits.max_window {
+            return Err(Error::WindowLimit);
+        }
+        let d_adler = optional(input, flags & F_ADLER32_D != 0)?;
+        let d_crc = optional(input, flags & F_CRC32_D != 0)?;
         let compressed = src_len < dst_len;
-        let c_adler = optional(&mut cur, compressed && flags & F_ADLER32_C != 0)?;
-        let c_crc = optional(&mut cur, compressed && flags & F_CRC32_C != 0)?;
-        let data = cur.take(src_len)?;
-        check(data, c_adler, c_crc)?;
+        let c_adler = optional(input, compressed && flags & F_ADLER32_C != 0)?;
+        let c_crc = optional(input, compressed && flags & F_CRC32_C != 0)?;
+        data.clear();
+        data.try_reserve(src_len).map_err(|_| Error::OutOfMemory)?;
+        input.append_to(&mut data, src_len)?;
+        check(&data, c_adler, c_crc)?;
 
         let start = sink.len();
         sink.reserve(dst_len)?;
         if compressed {
-            lzo1x::decode_block(data, &mut sink, dst_len)?;
+            lzo1x::decode_block(&data, sink, dst_len)?;
         } else {
-            sink.extend(data)?;
+            sink.extend(&data)?;
         }
         check(sink.data().get(start..).unwrap_or_default(), d_adler, d_crc)?;
     }
 }
 
 /// Reads the file header; returns its flags.
-fn parse_header(cur: &mut Cursor<'_>) -> Result<u32, Error> {
+fn parse_header<S: Source>(input: &mut Input<S>) -> Result<u32, Error> {
+    // The header up to its checksum fits the buffer: parse it there, then consume it.
+    let mut cur = Cursor::new(input.peek(MAX_HEADER));
     cur.take(9)?;
     let covered_from = cur.pos();
     let version = cur.be16()?;
@@ -100,33 +119,58 @@ fn parse_header(cur: &mut Cursor<'_>) -> Result<u32, Error> {
     let name_len = cur.u8()?;
     cur.take(usize::from(name_len))?;
     let covered = cur.consumed().get(covered_from..).unwrap_or_default();
-    let header_sum = header_checksum(covered, flags);
-    if cur.be32()? != header_sum {
+    let mut header_sum = HeaderSum::new(flags);
+    header_sum.add(covered);
+    if cur.be32()? != header_sum.finish() {
         return Err(Error::Checksum);
     }
+    let len = cur.pos();
+    input.consume(len);
     if flags & F_H_EXTRA_FIELD != 0 {
-        let start = cur.pos();
-        let len = usize::try_from(cur.be32()?).map_err(|_| Error::Truncated)?;
-        cur.take(len)?;
-        let covered = cur.consumed().get(start..).unwrap_or_default();
-        if cur.be32()? != header_checksum(covered, flags) {
+        let len: [u8; 4] = input.array()?;
+        let mut sum = HeaderSum::new(flags);
+        sum.add(&len);
+        input.skip(u64::from(u32::from_be_bytes(len)), |b| sum.add(b))?;
+        if u32::from_be_bytes(input.array()?) != sum.finish() {
             return Err(Error::Checksum);
         }
     }
     Ok(flags)
 }
 
-fn header_checksum(data: &[u8], flags: u32) -> u32 {
-    if flags & F_H_CRC32 != 0 {
-        crc32fast::hash(data)
-    } else {
-        adler32(data)
+/// The header checksum: CRC-32 if the flags say so, else Adler-32.
+enum HeaderSum {
+    Crc32(crc32fast::Hasher),
+    Adler32(Adler32),
+}
+
+impl HeaderSum {
+    fn new(flags: u32) -> HeaderSum {
+        if flags & F_H_CRC32 != 0 {
+            HeaderSum::Crc32(crc32fast::Hasher::new())
+        } else {
+            HeaderSum::Adler32(Adler32::new())
+        }
+    }
+
+    fn add(&mut self, data: &[u8]) {
+        match self {
+            HeaderSum::Crc32(h) => h.update(data),
+            HeaderSum::Adler32(a) => a.update(data),
+        }
+    }
+
+    fn finish(self) -> u32 {
+        match self {
+            HeaderSum::Crc32(h) => h.finalize(),
+            HeaderSum::Adler32(a) => a.finish(),
+        }
     }
 }
 
-fn optional(cur: &mut Cursor<'_>, present: bool) -> Result<Option<u32>, Error> {
+fn optional<S: Source>(input: &mut Input<S>, present: bool) -> Result<Option<u32>, Error> {
     if present {
-        cur.be32().map(Some)
+        input.array().map(|b| Some(u32::from_be_bytes(b)))
     } else {
         Ok(None)
     }
@@ -142,16 +186,37 @@ fn check(data: &[u8], adler: Option<u32>, crc: Option<u32>) -> Result<(), Error>
 
 /// Adler-32 (RFC 1950), starting from 1.
 fn adler32(data: &[u8]) -> u32 {
+    let mut a = Adler32::new();
+    a.update(data);
+    a.finish()
+}
+
+/// Adler-32 over data given in pieces.
+struct Adler32 {
+    a: u32,
+    b: u32,
+}
+
+impl Adler32 {
     const MOD: u32 = 65521;
-    // 5552 bytes is the most that can be summed before a u32 could overflow.
-    let (mut a, mut b) = (1u32, 0u32);
-    for chunk in data.chunks(5552) {
-        for &byte in chunk {
-            a += u32::from(byte);
-            b += a;
-        }
-        a %= MOD;
-        b %= MOD;
+
+    fn new() -> Adler32 {
+        Adler32 { a: 1, b: 0 }
     }
-    (b << 16) | a
+
+    fn update(&mut self, data: &[u8]) {
+        // 5552 bytes is the most that can be summed before a u32 could overflow.
+        for chunk in data.chunks(5552) {
+            for &byte in chunk {
+                self.a += u32::from(byte);
+                self.b += self.a;
+            }
+            self.a %= Self::MOD;
+            self.b %= Self::MOD;
+        }
+    }
+
+    fn finish(&self) -> u32 {
+        (self.b << 16) | self.a
+    }
 }

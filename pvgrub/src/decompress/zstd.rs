@@ -1,54 +1,84 @@
-//! Zstandard: one frame, decoded by ruzstd, its content checksum and size checked.
+//! Zstandard: one frame, decoded by ruzstd's frame decoder pulling from the input, its
+//! content checksum and size checked.
 //!
 //! Truncation: a frame ends with the block flagged last, and then the 4-byte content
 //! checksum if the header says so (the zstd tool writes it by default); ruzstd reads both
 //! and fails where the input runs out, which is [`Error::Truncated`].
+//!
+//! Memory: ruzstd keeps the window (at most [`Limits::max_window`], refused from the frame
+//! header before anything is allocated) and a block; its output is drained block by block.
+//! (ruzstd's `StreamingDecoder` makes the same `FrameDecoder` calls, but turns their typed
+//! errors into boxed text, which would lose the window limit and truncation.)
 
+use super::input::Input;
 use super::sink::Sink;
 use super::{Error, Limits};
-use alloc::vec::Vec;
+use crate::io::Source;
 use ruzstd::decoding::errors::FrameDecoderError;
 use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
+use ruzstd::io::Read;
 
-/// Decodes the first zstd frame of `input`.
-pub(super) fn decode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
-    let declared = declared_size(input)?;
-    if declared.is_some_and(|n| n > limits.max_output as u64) {
-        return Err(Error::OutputLimit);
+/// The longest frame header: magic, descriptor, window, 4-byte dictionary ID, 8-byte size.
+const MAX_HEADER: usize = 4 + 1 + 1 + 4 + 8;
+
+/// An [`Input`] as ruzstd's `Read`: it reads exactly the block sizes the frame declares.
+struct ZstdRead<'a, S: Source>(&'a mut Input<S>);
+
+impl<S: Source> ruzstd::io::Read for ZstdRead<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ruzstd::io::Error> {
+        Ok(self.0.read(buf))
     }
-    let mut src = input;
+}
+
+/// Decodes the zstd frame at the start of `input` into `sink`.
+pub(super) fn decode<S: Source>(
+    input: &mut Input<S>,
+    sink: &mut Sink,
+    limits: &Limits,
+) -> Result<(), Error> {
+    let declared = declared_size(input.peek(MAX_HEADER))?;
+    if let Some(n) = declared {
+        if n > limits.max_output as u64 {
+            return Err(Error::OutputLimit);
+        }
+        sink.expect(n);
+    }
     let mut dec = FrameDecoder::new();
     dec.set_max_window_size(limits.max_window as u64);
-    dec.reset(&mut src).map_err(|e| map_error(&e, src))?;
-
-    let mut sink = Sink::new(limits.max_output);
+    dec.reset(ZstdRead(input))
+        .map_err(|e| map_error(&e, input))?;
     loop {
         // One block at a time: a block is at most 128 KiB of output. The decoder keeps up to
         // a window of output (bounded by `max_window`) until the frame ends.
         let done = dec
-            .decode_blocks(&mut src, BlockDecodingStrategy::UptoBlocks(1))
-            .map_err(|e| map_error(&e, src))?;
-        if let Some(chunk) = dec.collect() {
-            if sink.len() == 0 && done {
-                sink = Sink::from_vec(chunk, limits.max_output)?;
-            } else {
-                sink.extend(&chunk)?;
+            .decode_blocks(ZstdRead(input), BlockDecodingStrategy::UptoBlocks(1))
+            .map_err(|e| map_error(&e, input))?;
+        // What the window no longer needs (everything, once the frame is done).
+        while dec.can_collect() > 0 {
+            let room = sink.room(dec.can_collect())?;
+            if room.is_empty() {
+                sink.overflow()?;
+                continue;
+            }
+            let n = dec.read(room).map_err(|_| Error::Corrupt)?;
+            sink.settle(n);
+            if n == 0 {
+                break;
             }
         }
         if done {
             break;
         }
     }
-    let data = sink.into_vec();
     if let Some(expected) = dec.get_checksum_from_data() {
         if dec.get_calculated_checksum() != Some(expected) {
             return Err(Error::Checksum);
         }
     }
-    if declared.is_some_and(|n| n != data.len() as u64) {
+    if declared.is_some_and(|n| n != sink.len() as u64) {
         return Err(Error::SizeMismatch);
     }
-    Ok(data)
+    Ok(())
 }
 
 /// The frame content size, if the frame header records one (RFC 8878, 3.1.1.1).
@@ -72,11 +102,11 @@ fn declared_size(input: &[u8]) -> Result<Option<u64>, Error> {
 }
 
 /// A ruzstd error as ours: running out of input is truncation, not corruption.
-fn map_error(e: &FrameDecoderError, rest: &[u8]) -> Error {
+fn map_error<S: Source>(e: &FrameDecoderError, input: &mut Input<S>) -> Error {
     match e {
         FrameDecoderError::WindowSizeTooBig { .. } => Error::WindowLimit,
         FrameDecoderError::DictNotProvided { .. } => Error::Unsupported,
-        _ if rest.is_empty() => Error::Truncated,
+        _ if input.at_end() => Error::Truncated,
         _ => Error::Corrupt,
     }
 }

@@ -6,7 +6,7 @@ use super::ImageError;
 /// `HdrS` at 0x202 marks a bzImage.
 const MAGIC_OFFSET: usize = 0x202;
 /// The header fields up to `init_size` (protocol 2.10+); older headers are shorter.
-const HEADER_END: usize = 0x264;
+pub(super) const HEADER_END: usize = 0x264;
 /// Protocol 2.08 added `payload_offset`/`payload_length`.
 pub(super) const MIN_VERSION: u16 = 0x0208;
 
@@ -52,6 +52,12 @@ impl SetupHeader {
     /// Reads and checks the header of a bzImage: protocol 2.08 or later, payload inside
     /// the file and at least 4 bytes long.
     pub fn parse(data: &[u8]) -> Result<SetupHeader, ImageError> {
+        SetupHeader::parse_head(data, data.len() as u64)
+    }
+
+    /// As [`SetupHeader::parse`], from the first bytes of a bzImage of `file_len` bytes (the
+    /// header's first 0x264 bytes suffice).
+    pub(super) fn parse_head(data: &[u8], file_len: u64) -> Result<SetupHeader, ImageError> {
         if !SetupHeader::is_bzimage(data) {
             return Err(ImageError::UnknownFormat);
         }
@@ -82,7 +88,7 @@ impl SetupHeader {
         };
         let start = hdr.payload_start();
         let end = start + u64::from(hdr.payload_length);
-        if hdr.payload_length < 4 || end > data.len() as u64 {
+        if hdr.payload_length < 4 || end > file_len {
             return Err(ImageError::BadSetupHeader);
         }
         Ok(hdr)

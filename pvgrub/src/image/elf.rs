@@ -172,6 +172,33 @@ impl<'a> Elf<'a> {
     }
 }
 
+/// The length of the ELF file that starts with `head`, as its header says: the end of its
+/// program header table, of its section header table and of every segment placed in the
+/// file. `None` until `head` holds the ELF header and the program headers (or if it is not
+/// an ELF file). The kernel's decompressed output is reserved at this size in one step.
+pub(super) fn expected_len(head: &[u8]) -> Option<usize> {
+    let header = FileHeader64::<LittleEndian>::parse(head).ok()?;
+    let table =
+        |offset: u64, count: u16, size: u16| offset.checked_add(u64::from(count) * u64::from(size));
+    let phdrs_end = table(
+        header.e_phoff(LE),
+        header.e_phnum(LE),
+        header.e_phentsize(LE),
+    )?;
+    let shdrs_end = match header.e_shnum(LE) {
+        0 => 0,
+        count => table(header.e_shoff(LE), count, header.e_shentsize(LE))?,
+    };
+    let segments_end = header
+        .program_headers(LE, head)
+        .ok()?
+        .iter()
+        .filter_map(|ph| ph.p_offset(LE).checked_add(ph.p_filesz(LE)))
+        .max()
+        .unwrap_or(0);
+    usize::try_from(phdrs_end.max(shdrs_end).max(segments_end)).ok()
+}
+
 fn section_bytes<'a>(
     sh: &SectionHeader64<LittleEndian>,
     data: &'a [u8],

@@ -4,6 +4,7 @@ use super::bzimage::MIN_VERSION;
 use super::elf::MAX_NOTES;
 use super::notes::note_name;
 use crate::decompress::{self, Compression};
+use core::convert::Infallible;
 use core::fmt;
 
 /// Why a kernel image cannot be loaded.
@@ -82,7 +83,59 @@ pub enum ImageError {
     },
     /// The allocator could not provide the memory needed.
     OutOfMemory,
+    /// An uncompressed ELF file (or bzImage payload) larger than
+    /// [`decompress::Limits::max_output`], read from a source.
+    TooLarge {
+        /// Its length.
+        len: u64,
+        /// The limit.
+        max: usize,
+    },
+    /// The source ended before the length the file was said to have.
+    ShortFile {
+        /// The length the file was said to have.
+        len: u64,
+        /// Where its source ended.
+        read: u64,
+    },
 }
+
+/// Why a kernel read from a [`Source`](crate::io::Source) cannot be loaded: the source
+/// failed (its error, `E`), or the kernel is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadError<E> {
+    /// Reading the file failed.
+    Source(E),
+    /// The kernel is refused.
+    Image(ImageError),
+}
+
+impl<E> From<ImageError> for LoadError<E> {
+    fn from(e: ImageError) -> Self {
+        LoadError::Image(e)
+    }
+}
+
+impl LoadError<Infallible> {
+    /// The error of a kernel read from a source that cannot fail (a buffer).
+    pub fn into_image(self) -> ImageError {
+        match self {
+            LoadError::Image(e) => e,
+            LoadError::Source(never) => match never {},
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for LoadError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Source(e) => write!(f, "read error: {e}"),
+            LoadError::Image(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> core::error::Error for LoadError<E> {}
 
 /// A boot protocol version as the boot protocol writes it, `2.08`.
 struct Version(u16);
@@ -194,6 +247,13 @@ impl fmt::Display for ImageError {
                 "INIT_P2M {init_p2m:#x} lies inside the kernel {virt_kstart:#x}..{virt_kend:#x}"
             ),
             ImageError::OutOfMemory => f.write_str("out of memory"),
+            ImageError::TooLarge { len, max } => write!(
+                f,
+                "the ELF file is {len} bytes, more than the {max}-byte output limit"
+            ),
+            ImageError::ShortFile { len, read } => {
+                write!(f, "the file ended after {read} of its {len} bytes")
+            }
         }
     }
 }

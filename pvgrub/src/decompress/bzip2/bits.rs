@@ -1,23 +1,23 @@
 //! An MSB-first bit reader, as bzip2 packs its bits.
 
+use super::super::input::Input;
 use super::super::Error;
+use crate::io::Source;
 
-/// Reads bits most significant first from a byte slice.
-pub(super) struct Bits<'a> {
-    data: &'a [u8],
-    pos: usize,
+/// Reads bits most significant first from an [`Input`].
+pub(super) struct Bits<'a, S: Source> {
+    input: &'a mut Input<S>,
     /// Pending bits, left-aligned: the next bit is bit 63.
     acc: u64,
     /// How many bits of `acc` are valid.
     count: u32,
 }
 
-impl<'a> Bits<'a> {
-    /// A reader at the first bit of `data`.
-    pub(super) fn new(data: &'a [u8]) -> Bits<'a> {
+impl<'a, S: Source> Bits<'a, S> {
+    /// A reader at the next byte of `input`.
+    pub(super) fn new(input: &'a mut Input<S>) -> Bits<'a, S> {
         Bits {
-            data,
-            pos: 0,
+            input,
             acc: 0,
             count: 0,
         }
@@ -25,11 +25,10 @@ impl<'a> Bits<'a> {
 
     fn refill(&mut self) {
         while self.count <= 56 {
-            let Some(&b) = self.data.get(self.pos) else {
+            let Ok(b) = self.input.byte() else {
                 return;
             };
             self.acc |= u64::from(b) << (56 - self.count);
-            self.pos += 1;
             self.count += 8;
         }
     }

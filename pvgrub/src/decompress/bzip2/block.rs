@@ -6,6 +6,7 @@ use super::super::Error;
 use super::bits::Bits;
 use super::crc::Crc;
 use super::huffman::{Huffman, MAX_LEN, MAX_SYMBOLS};
+use crate::io::Source;
 use alloc::vec::Vec;
 
 /// Symbols per selector group.
@@ -33,9 +34,9 @@ impl Block {
 
     /// Decodes a block (after its magic and CRC) of at most `max_len` bytes before the final
     /// run-length stage into `out`; returns the CRC of what it wrote.
-    pub(super) fn decode(
+    pub(super) fn decode<S: Source>(
         &mut self,
-        bits: &mut Bits<'_>,
+        bits: &mut Bits<'_, S>,
         max_len: usize,
         out: &mut Sink,
     ) -> Result<u32, Error> {
@@ -56,7 +57,11 @@ impl Block {
     }
 
     /// Reads the selectors and the code lengths of each table; returns the table count.
-    fn read_tables(&mut self, bits: &mut Bits<'_>, alpha: usize) -> Result<usize, Error> {
+    fn read_tables<S: Source>(
+        &mut self,
+        bits: &mut Bits<'_, S>,
+        alpha: usize,
+    ) -> Result<usize, Error> {
         let groups = bits.bits(3)? as usize;
         if !(2..=MAX_TABLES).contains(&groups) {
             return Err(Error::Corrupt);
@@ -107,9 +112,9 @@ impl Block {
     }
 
     /// Decodes the symbols into `tt`, undoing RUNA/RUNB and move-to-front.
-    fn read_symbols(
+    fn read_symbols<S: Source>(
         &mut self,
-        bits: &mut Bits<'_>,
+        bits: &mut Bits<'_, S>,
         unseq: &[u8; 256],
         in_use: usize,
         groups: usize,
@@ -227,7 +232,7 @@ impl Block {
 }
 
 /// Reads the map of byte values used in the block: value for each symbol index, and count.
-fn symbol_map(bits: &mut Bits<'_>) -> Result<([u8; 256], usize), Error> {
+fn symbol_map<S: Source>(bits: &mut Bits<'_, S>) -> Result<([u8; 256], usize), Error> {
     let mut unseq = [0u8; 256];
     let mut in_use = 0;
     let ranges = bits.bits(16)?;

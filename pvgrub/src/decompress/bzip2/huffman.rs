@@ -3,6 +3,7 @@
 
 use super::super::Error;
 use super::bits::Bits;
+use crate::io::Source;
 
 /// Longest code bzip2 allows.
 pub(super) const MAX_LEN: u32 = 20;
@@ -85,7 +86,7 @@ impl Huffman {
     }
 
     /// Decodes one symbol.
-    pub(super) fn decode(&self, bits: &mut Bits<'_>) -> Result<u16, Error> {
+    pub(super) fn decode<S: Source>(&self, bits: &mut Bits<'_, S>) -> Result<u16, Error> {
         let peek = bits.peek(MAX_LEN);
         let entry = self.fast[(peek >> (MAX_LEN - FAST_BITS)) as usize];
         if entry != 0 {
