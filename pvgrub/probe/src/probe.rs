@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
-use pvgrub::boot::{Disks, FileError};
+use pvgrub::boot::{Disks, FileError, FileErrorKind};
 use pvgrub::decompress::Compression;
-use pvgrub::image::{self, Format, PvParams, XenNotes};
+use pvgrub::fs::FsError;
+use pvgrub::image::{self, Format, LoadError, PvParams, XenNotes};
 use pvgrub::layout::{
     builder_module_len, DomainConfig, KernelPlacement, Layout, SIF_VIRT_P2M_4TOOLS,
 };
@@ -156,13 +157,29 @@ fn load_kernel(
         index,
         title: entry.title.clone(),
     })?;
-    let (name, bytes) = read_entry_file(disks, menu_device, file)?;
-    let image = image::load(&bytes, &image::Limits::DEFAULT)
-        .map_err(|e| ProbeError::Image(name.clone(), e))?;
+    let device = file.device.clone().unwrap_or_else(|| menu_device.clone());
+    let name = file_name(Some(&device), file.path.as_bytes());
+    // Read front to back and unpacked as it is read: the file is never held whole.
+    let kernel = disks.open_file(&device, file.path.as_ref())?;
+    let size = kernel.len();
+    if size > MAX_KERNEL_BYTES as u64 {
+        return Err(ProbeError::Read(FileError {
+            device,
+            path: file.path.as_bytes().to_vec(),
+            kind: FileErrorKind::Read(FsError::TooLarge {
+                len: size,
+                max: MAX_KERNEL_BYTES,
+            }),
+        }));
+    }
+    let image = image::load_from(kernel, size, &image::Limits::DEFAULT).map_err(|e| match e {
+        LoadError::Source(e) => ProbeError::Read(e),
+        LoadError::Image(e) => ProbeError::Image(name.clone(), e),
+    })?;
     let placement = KernelPlacement::from_image(&image);
     Ok(KernelReport {
         file: name,
-        size: bytes.len(),
+        size: size as usize,
         format: image.format,
         compression: image.compression,
         notes: image.notes,
