@@ -4,8 +4,7 @@ use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use pvgrub::boot::{FileError, SearchFailed};
-use pvgrub::image::ImageError;
+use pvgrub::boot::{FileError, KernelError, SearchFailed};
 use pvgrub::layout::LayoutError;
 use pvgrub::menu::{MenuError, MenuLocation, MenuLocationError, Text};
 use pvgrub::text::{escape, escape_controls};
@@ -35,8 +34,8 @@ pub enum ProbeError {
         /// Its title, as the menu wrote it.
         title: Text,
     },
-    /// The kernel (this file) is not one pv-grub can boot.
-    Image(String, ImageError),
+    /// The kernel cannot be read, or is not one pv-grub can boot.
+    Kernel(KernelError),
     /// The kernel and initrd cannot be laid out in the domain's memory.
     Layout(LayoutError),
 }
@@ -61,9 +60,15 @@ impl fmt::Display for ProbeError {
             ProbeError::NoKernel { menu, index, title } => {
                 write!(f, "{menu}: entry {index} (\"{title}\") has no kernel")
             }
-            ProbeError::Image(p, e) => write!(f, "{p}: {e}"),
+            ProbeError::Kernel(e) => write!(f, "{e}"),
             ProbeError::Layout(e) => write!(f, "layout: {e}"),
         }
+    }
+}
+
+impl From<KernelError> for ProbeError {
+    fn from(e: KernelError) -> Self {
+        ProbeError::Kernel(e)
     }
 }
 
@@ -81,7 +86,7 @@ impl std::error::Error for ProbeError {
             ProbeError::NoMenu(e) => Some(e),
             ProbeError::MenuPath(e) => Some(e),
             ProbeError::Menu(_, e) => Some(e),
-            ProbeError::Image(_, e) => Some(e),
+            ProbeError::Kernel(e) => Some(e),
             ProbeError::Layout(e) => Some(e),
             ProbeError::NotOnDisk(_) | ProbeError::NoKernel { .. } => None,
         }

@@ -3,26 +3,17 @@
 
 use std::path::Path;
 
-use pvgrub::boot::{Disks, FileError, FileErrorKind};
+use pvgrub::boot::{Disks, FoundMenu, MAX_KERNEL_FILE};
 use pvgrub::decompress::Compression;
-use pvgrub::fs::FsError;
-use pvgrub::image::{self, Format, LoadError, PvParams, XenNotes};
+use pvgrub::image::{self, Format, PvParams, XenNotes};
 use pvgrub::layout::{
     builder_module_len, DomainConfig, KernelPlacement, Layout, SIF_VIRT_P2M_4TOOLS,
 };
-use pvgrub::menu::{
-    grubenv_saved_entry, saved_default_path, saved_default_value, DefaultEntry, Device, Entry,
-    Menu, MenuFormat, MenuLocation, Text, MAX_MENU_BYTES,
-};
+use pvgrub::menu::{Device, Entry, Menu, MenuLocation};
 
 use crate::error::ProbeError;
 use crate::file_disk::FileDisk;
 use crate::output::file_name;
-
-/// The biggest kernel file read.
-const MAX_KERNEL_BYTES: usize = 256 << 20;
-/// The biggest saved-default file read (`default` or `grubenv`).
-const MAX_SAVED_BYTES: usize = 64 << 10;
 
 /// The kernel of the chosen entry.
 #[derive(Debug)]
@@ -30,7 +21,7 @@ pub struct KernelReport {
     /// Where it was read from, `(hd0,0)/boot/vmlinuz`, as shown (escaped).
     pub file: String,
     /// Its size in bytes.
-    pub size: usize,
+    pub size: u64,
     /// Its container.
     pub format: Format,
     /// The compression of its payload or file.
@@ -58,90 +49,18 @@ pub struct Report {
     pub layout: Option<Result<Layout, ProbeError>>,
 }
 
-/// A menu found on the disk: where, its text and its format.
-struct Found {
-    device: Device,
-    path: Text,
-    format: MenuFormat,
-    text: Vec<u8>,
-}
-
 /// Finds the menu: at `location` if given, else pygrub's search over the partitions.
 fn find_menu(
     disks: &mut Disks<FileDisk>,
     location: Option<MenuLocation>,
-) -> Result<Found, ProbeError> {
+) -> Result<FoundMenu, ProbeError> {
     let Some(location) = location else {
-        let found = disks.search_menu().map_err(ProbeError::NoMenu)?;
-        return Ok(Found {
-            device: found.device,
-            path: found.path.into(),
-            format: found.format,
-            text: found.text,
-        });
+        return disks.search_menu().map_err(ProbeError::NoMenu);
     };
-    let format = location.format();
     let MenuLocation::Disk { device, path } = location else {
         return Err(ProbeError::NotOnDisk(location));
     };
-    let text = disks.read_file(&device, path.as_ref(), MAX_MENU_BYTES)?;
-    Ok(Found {
-        device,
-        path,
-        format,
-        text,
-    })
-}
-
-/// The saved entry for `default saved`: GRUB legacy's `default` file, GRUB 2's `grubenv`,
-/// next to the menu. Without one (or with one naming no entry), entry 0 is the default, as in
-/// GRUB; why is logged as info.
-fn saved_entry(disks: &mut Disks<FileDisk>, found: &Found, menu: &Menu) -> Option<usize> {
-    if menu.default != DefaultEntry::Saved {
-        return None;
-    }
-    let path = match menu.format {
-        MenuFormat::MenuLst => saved_default_path(&found.path),
-        MenuFormat::GrubCfg => {
-            let dir_end = found
-                .path
-                .as_bytes()
-                .iter()
-                .rposition(|&b| b == b'/')
-                .map_or(0, |i| i + 1);
-            Text::from([&found.path.as_bytes()[..dir_end], b"grubenv"].concat())
-        }
-    };
-    let file = match disks.read_file(&found.device, &path, MAX_SAVED_BYTES) {
-        Ok(file) => file,
-        Err(e) => {
-            log::info!("default saved: cannot read {e}; entry 0 is the default");
-            return None;
-        }
-    };
-    let saved = match menu.format {
-        MenuFormat::MenuLst => saved_default_value(&file),
-        MenuFormat::GrubCfg => grubenv_saved_entry(&file).and_then(|name| menu.find_entry(&name)),
-    };
-    if saved.is_none() {
-        log::info!(
-            "default saved: {} names no entry; entry 0 is the default",
-            file_name(Some(&found.device), path.as_bytes())
-        );
-    }
-    saved
-}
-
-/// Reads `file` of an entry (a path without a device is on `menu_device`): its name as shown,
-/// and its bytes.
-fn read_entry_file(
-    disks: &mut Disks<FileDisk>,
-    menu_device: &Device,
-    file: &pvgrub::menu::FilePath,
-) -> Result<(String, Vec<u8>), FileError> {
-    let device = file.device.clone().unwrap_or_else(|| menu_device.clone());
-    let bytes = disks.read_file(&device, file.path.as_ref(), MAX_KERNEL_BYTES)?;
-    Ok((file_name(Some(&device), file.path.as_bytes()), bytes))
+    Ok(disks.read_menu(&device, &path)?)
 }
 
 /// Reads and loads the kernel of entry `index` of the menu shown as `menu_at`; a path without
@@ -157,34 +76,16 @@ fn load_kernel(
         index,
         title: entry.title.clone(),
     })?;
-    let device = file.device.clone().unwrap_or_else(|| menu_device.clone());
-    let name = file_name(Some(&device), file.path.as_bytes());
-    // Read front to back and unpacked as it is read: the file is never held whole.
-    let kernel = disks.open_file(&device, file.path.as_ref())?;
-    let size = kernel.len();
-    if size > MAX_KERNEL_BYTES as u64 {
-        return Err(ProbeError::Read(FileError {
-            device,
-            path: file.path.as_bytes().to_vec(),
-            kind: FileErrorKind::Read(FsError::TooLarge {
-                len: size,
-                max: MAX_KERNEL_BYTES,
-            }),
-        }));
-    }
-    let image = image::load_from(kernel, size, &image::Limits::DEFAULT).map_err(|e| match e {
-        LoadError::Source(e) => ProbeError::Read(e),
-        LoadError::Image(e) => ProbeError::Image(name.clone(), e),
-    })?;
-    let placement = KernelPlacement::from_image(&image);
+    let kernel = disks.load_kernel(menu_device, file, &image::Limits::DEFAULT)?;
+    let image = kernel.image;
     Ok(KernelReport {
-        file: name,
-        size: size as usize,
+        file: file_name(Some(&kernel.device), file.path.as_bytes()),
+        size: kernel.file_len,
         format: image.format,
         compression: image.compression,
+        placement: KernelPlacement::from_image(&image),
         notes: image.notes,
         params: image.params,
-        placement,
     })
 }
 
@@ -198,9 +99,11 @@ fn layout(
     memory_mib: u64,
 ) -> Result<Layout, ProbeError> {
     let module_len = match entry.initrd() {
-        Some(file) => Some(builder_module_len(
-            &read_entry_file(disks, menu_device, &file)?.1,
-        )),
+        Some(file) => Some(builder_module_len(&disks.read_entry_file(
+            menu_device,
+            &file,
+            MAX_KERNEL_FILE,
+        )?)),
         None => None,
     };
     let domain = DomainConfig {
@@ -228,7 +131,7 @@ pub fn probe(
     let menu_at = file_name(Some(&found.device), &found.path);
     let menu =
         Menu::parse(&found.text, found.format).map_err(|e| ProbeError::Menu(menu_at.clone(), e))?;
-    let saved = saved_entry(&mut disks, &found, &menu);
+    let saved = disks.saved_entry(&found, &menu);
     let default = menu.default_index(saved);
     let entry = default.and_then(|i| Some((i, menu.entries.get(i)?)));
     let kernel = entry

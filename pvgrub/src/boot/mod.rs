@@ -10,8 +10,10 @@
 
 mod disks;
 mod error;
+mod load;
 mod search;
 
 pub use disks::{DiskFile, Disks, Volume};
 pub use error::{Attempt, FileError, FileErrorKind, Miss, OpenError, SearchFailed};
+pub use load::{KernelError, LoadedKernel, MAX_KERNEL_FILE, MAX_SAVED_FILE};
 pub use search::FoundMenu;

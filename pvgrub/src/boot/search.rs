@@ -6,7 +6,7 @@ use super::disks::Disks;
 use super::error::{Attempt, FileErrorKind, Miss, OpenError, SearchFailed};
 use crate::disk::{BlockDevice, Window};
 use crate::fs::FsError;
-use crate::menu::{Device, MenuFormat, MAX_MENU_BYTES, SEARCH_PATHS};
+use crate::menu::{Device, MenuFormat, Text, MAX_MENU_BYTES, SEARCH_PATHS};
 
 /// A menu file found on a disk.
 #[derive(Debug)]
@@ -14,7 +14,7 @@ pub struct FoundMenu {
     /// The device it is on.
     pub device: Device,
     /// Its path there.
-    pub path: &'static str,
+    pub path: Text,
     /// The syntax it is written in.
     pub format: MenuFormat,
     /// Its contents (at most [`MAX_MENU_BYTES`]).
@@ -57,7 +57,7 @@ impl<D: BlockDevice + Clone + 'static> Disks<D> {
                     Ok((path, format, text)) => {
                         return Ok(FoundMenu {
                             device,
-                            path,
+                            path: path.into(),
                             format,
                             text,
                             passed_over: tried,
