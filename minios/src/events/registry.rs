@@ -6,6 +6,7 @@
 //! between tasks: handlers never run inside another piece of code.
 
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::future::Future;
 use core::pin::Pin;
@@ -15,8 +16,10 @@ use core::task::{Context, Poll, Waker};
 use super::bits::WORDS;
 use super::Port;
 
-/// A per-port handler, called by the executor when the port fired.
-pub type Handler = fn(Port);
+/// A per-port handler, called by the executor when the port fired. It may hold its device's
+/// state (an `Arc` of it), so a driver needs no table of its own to find the device a port
+/// belongs to.
+pub type Handler = Arc<dyn Fn(Port) + Send + Sync>;
 
 /// Fired bits, wakers and handlers of every port.
 pub struct Registry {
@@ -118,7 +121,7 @@ impl Registry {
             calls.extend(
                 map.iter()
                     .filter(|(p, _)| self.take(**p))
-                    .map(|(p, h)| (*p, *h)),
+                    .map(|(p, h)| (*p, h.clone())),
             );
         } else {
             // Someone up the stack holds the table: try again on the next delivery.
@@ -237,7 +240,7 @@ mod tests {
     fn handler_consumes_the_event() {
         let r = Registry::new();
         let (c, w) = counter();
-        r.set_handler(port(700), Some(on_port));
+        r.set_handler(port(700), Some(Arc::new(on_port)));
         r.register(port(700), &w);
         r.record(port(700));
         r.record(port(3));
@@ -262,10 +265,42 @@ mod tests {
         let r = Registry::new();
         r.record(port(44));
         assert_eq!(r.deliver(), 0, "no one to deliver to yet");
-        r.set_handler(port(44), Some(on_late));
+        r.set_handler(port(44), Some(Arc::new(on_late)));
         assert_eq!(r.deliver(), 1);
         assert_eq!(LATE.load(Ordering::SeqCst), 1);
         assert!(!r.is_fired(port(44)));
+    }
+
+    #[test]
+    fn a_handler_reaches_its_device_state() {
+        struct Device {
+            port: Port,
+            events: AtomicUsize,
+        }
+        let r = Registry::new();
+        let dev = Arc::new(Device {
+            port: port(9),
+            events: AtomicUsize::new(0),
+        });
+        let d = dev.clone();
+        r.set_handler(
+            dev.port,
+            Some(Arc::new(move |p| {
+                assert_eq!(p, d.port);
+                d.events.fetch_add(1, Ordering::SeqCst);
+            })),
+        );
+        for _ in 0..3 {
+            r.record(port(9));
+            assert_eq!(r.deliver(), 1);
+        }
+        assert_eq!(dev.events.load(Ordering::SeqCst), 3);
+        r.forget(port(9));
+        assert_eq!(
+            Arc::strong_count(&dev),
+            1,
+            "the handler let go of the device"
+        );
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub(crate) fn init() {
         }
     }
     match bind_virq(VIRQ_DEBUG) {
-        Ok(port) => set_handler(port, Some(on_debug_virq)),
+        Ok(port) => set_handler(port, Some(alloc::sync::Arc::new(on_debug_virq))),
         Err(e) => log::warn!("events: cannot bind VIRQ_DEBUG: {e}"),
     }
 }

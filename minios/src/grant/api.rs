@@ -7,6 +7,7 @@ use crate::abi::grant_table::GrantRef;
 use crate::abi::xen::DomId;
 use crate::sys::grant::{table, Table};
 use crate::sys::mm::PoolPage;
+use alloc::vec::Vec;
 
 struct Grants {
     table: &'static Table,
@@ -163,6 +164,50 @@ impl Drop for GrantedPage {
                 core::mem::forget(grant);
                 core::mem::forget(self.page.take());
             }
+        }
+    }
+}
+
+/// Zeroed pages of ours granted to one domain, in order: the memory of a multi-page shared
+/// ring (`ring-ref0`, `ring-ref1`, ...). Dropping it ends every grant and frees the pages,
+/// or leaks those the peer still maps.
+pub struct GrantedPages {
+    pages: Vec<GrantedPage>,
+}
+
+impl GrantedPages {
+    /// Allocates `count` pages and grants each to `domid`.
+    pub fn new(domid: DomId, count: usize, readonly: bool) -> Result<Self, GrantError> {
+        let pages = (0..count)
+            .map(|_| GrantedPage::new(domid, readonly))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { pages })
+    }
+
+    /// The grant references, in page order.
+    pub fn grefs(&self) -> impl Iterator<Item = GrantRef> + '_ {
+        self.pages.iter().map(GrantedPage::gref)
+    }
+
+    /// The pages, in order.
+    pub fn pages(&self) -> &[GrantedPage] {
+        &self.pages
+    }
+
+    /// Ends every grant and frees the pages; those still in use are handed back (in order)
+    /// with the first error.
+    pub fn end(self) -> Result<(), (Self, GrantError)> {
+        let mut left = Vec::new();
+        let mut first = None;
+        for page in self.pages {
+            if let Err((page, e)) = page.end() {
+                first.get_or_insert(e);
+                left.push(page);
+            }
+        }
+        match first {
+            None => Ok(()),
+            Some(e) => Err((Self { pages: left }, e)),
         }
     }
 }

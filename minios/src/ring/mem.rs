@@ -63,3 +63,48 @@ impl<T: SharedMem + ?Sized> SharedMem for Rc<T> {
         (**self).write(off, data)
     }
 }
+
+/// Bytes in a page.
+#[cfg(any(test, target_os = "none"))]
+pub(crate) const PAGE: usize = 4096;
+
+/// The pieces of an access of `len` bytes at `off` of memory made of pages: for each, the
+/// page's index, the offset in that page, and the range of the caller's buffer.
+#[cfg(any(test, target_os = "none"))]
+pub(crate) fn page_pieces(
+    off: usize,
+    len: usize,
+) -> impl Iterator<Item = (usize, usize, core::ops::Range<usize>)> {
+    let mut done = 0;
+    core::iter::from_fn(move || {
+        if done == len {
+            return None;
+        }
+        let at = off + done;
+        let n = (len - done).min(PAGE - at % PAGE);
+        let piece = (at / PAGE, at % PAGE, done..done + n);
+        done += n;
+        Some(piece)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accesses_are_split_at_page_boundaries() {
+        let pieces: Vec<_> = page_pieces(4090, 8200).collect();
+        assert_eq!(
+            pieces,
+            [
+                (0, 4090, 0..6),
+                (1, 0, 6..4102),
+                (2, 0, 4102..8198),
+                (3, 0, 8198..8200)
+            ]
+        );
+        assert_eq!(page_pieces(8192, 16).collect::<Vec<_>>(), [(2, 0, 0..16)]);
+        assert_eq!(page_pieces(5, 0).count(), 0);
+    }
+}

@@ -63,7 +63,7 @@ pub(crate) fn init() {
         log::warn!("time: cannot stop the periodic timer: errno {e}");
     }
     match events::bind_virq(VIRQ_TIMER) {
-        Ok(port) => events::set_handler(port, Some(on_timer_virq)),
+        Ok(port) => events::set_handler(port, Some(alloc::sync::Arc::new(on_timer_virq))),
         Err(e) => panic!("time: cannot bind VIRQ_TIMER: {e}"),
     }
 }

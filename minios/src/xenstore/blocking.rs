@@ -22,7 +22,7 @@ pub fn client() -> &'static Xenstore {
     CLIENT.call_once(|| {
         let ring = Ring::from_start_info();
         if let Some(port) = Port::new(ring.port()) {
-            crate::events::set_handler(port, Some(on_store_event));
+            crate::events::set_handler(port, Some(alloc::sync::Arc::new(on_store_event)));
         }
         Xenstore::new(Box::new(ring))
     })

@@ -80,6 +80,13 @@ impl Server {
         self.fire(path);
     }
 
+    /// A removal by another domain (fires watches).
+    pub fn outside_rm(&mut self, path: &str) {
+        self.nodes.remove(path);
+        self.generation += 1;
+        self.fire(path);
+    }
+
     fn fire(&mut self, path: &str) {
         let hits: Vec<_> = self
             .watches

@@ -129,3 +129,85 @@ fn a_missing_device_and_a_bad_backend_id_are_errors() {
         Err(XenbusError::BadBackendId)
     ));
 }
+
+#[test]
+fn devices_are_listed_by_numeric_id() {
+    let (fake, xs) = setup();
+    {
+        let mut s = fake.0.lock().unwrap();
+        for id in ["51728", "268439552", "51712", "junk"] {
+            let node = format!("/local/domain/7/device/vbd/{id}/backend-id");
+            s.nodes.insert(node, b"0".to_vec());
+        }
+    }
+    let ids: Vec<u32> = block_on(super::devices(&xs, "vbd"))
+        .unwrap()
+        .into_iter()
+        .map(|(id, node)| {
+            assert_eq!(node, format!("device/vbd/{id}"));
+            id
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [51712, 51728, 268439552],
+        "xvda, xvdb, then an extended id"
+    );
+    assert_eq!(block_on(super::devices(&xs, "vif")), Ok(Vec::new()));
+}
+
+#[test]
+fn backend_features_and_values() {
+    let (fake, xs) = setup();
+    {
+        let mut s = fake.0.lock().unwrap();
+        for (k, v) in [
+            ("feature-persistent", "1"),
+            ("feature-discard", "0"),
+            ("feature-barrier", "yes"),
+            ("sectors", "131072"),
+            ("sector-size", "-512"),
+        ] {
+            s.nodes.insert(format!("{BE}/{k}"), v.as_bytes().to_vec());
+        }
+    }
+    let fe = block_on(Frontend::new(&xs, FE)).unwrap();
+    assert_eq!(block_on(fe.backend_flag("feature-persistent")), Ok(true));
+    assert_eq!(block_on(fe.backend_flag("feature-discard")), Ok(false));
+    assert_eq!(block_on(fe.backend_flag("feature-flush-cache")), Ok(false));
+    assert_eq!(
+        block_on(fe.backend_flag("feature-barrier")),
+        Ok(false),
+        "not a number: off"
+    );
+    assert_eq!(block_on(fe.backend_u64("sectors")), Ok(Some(131072)));
+    assert_eq!(block_on(fe.backend_u64("max-ring-page-order")), Ok(None));
+    let bad = block_on(fe.backend_u64("sector-size")).unwrap_err();
+    assert_eq!(bad, XenbusError::BadValue { key: "sector-size" });
+    assert_eq!(
+        bad.to_string(),
+        "the backend's sector-size node is malformed"
+    );
+}
+
+#[test]
+fn a_backend_that_goes_away_after_connecting_is_noticed() {
+    for gone in [XenbusState::Closing, XenbusState::Closed] {
+        let (fake, xs) = setup();
+        let fe = block_on(Frontend::new(&xs, FE)).unwrap();
+        drive(&fake, fe.connect(async |_| Ok(())), &blkback).unwrap();
+        let seen = drive(&fake, fe.backend_gone(), &|s| {
+            (s == XenbusState::Connected).then_some(gone)
+        });
+        assert_eq!(seen, Ok(gone));
+    }
+    // The backend's node vanishes with the device (xl block-detach of a dead backend).
+    let (fake, xs) = setup();
+    let fe = block_on(Frontend::new(&xs, FE)).unwrap();
+    drive(&fake, fe.connect(async |_| Ok(())), &blkback).unwrap();
+    let mut gone = pin!(fe.backend_gone());
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(gone.as_mut().poll(&mut cx).is_pending());
+    fake.0.lock().unwrap().outside_rm(&format!("{BE}/state"));
+    assert_eq!(block_on(gone), Ok(XenbusState::Unknown));
+}

@@ -1,112 +1,11 @@
-//! The xenbus frontend handshake: the device state machine every PV frontend follows with its
-//! backend through xenstore (`io/xenbus.h`).
-//!
-//! Connecting: the frontend says `Initialising`, waits for the backend's `InitWait`, publishes
-//! its ring references and event channel together with `Initialised` in one transaction,
-//! waits for the backend's `Connected`, and says `Connected`. Closing: `Closing`, wait for the
-//! backend to close, `Closed`. The backend's state is followed through a watch on
-//! `<backend>/state`, never by polling.
+//! One frontend device and its backend.
 
 use alloc::format;
 use alloc::string::String;
 
+use super::{XenbusError, XenbusState};
 use crate::abi::xen::DomId;
 use crate::xenstore::{Errno, Tx, Xenstore, XsError};
-
-/// A xenbus device state (`enum xenbus_state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum XenbusState {
-    /// 0: no state yet (or the node is missing).
-    Unknown,
-    /// 1: setting up.
-    Initialising,
-    /// 2: the backend waits for the frontend's details (backends only).
-    InitWait,
-    /// 3: the frontend published its details.
-    Initialised,
-    /// 4: the device works.
-    Connected,
-    /// 5: shutting down.
-    Closing,
-    /// 6: shut down.
-    Closed,
-    /// 7: reconfiguring.
-    Reconfiguring,
-    /// 8: reconfigured.
-    Reconfigured,
-}
-
-impl XenbusState {
-    /// Parses a state node's value (a decimal number).
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value.trim_end_matches('\0') {
-            "0" => Self::Unknown,
-            "1" => Self::Initialising,
-            "2" => Self::InitWait,
-            "3" => Self::Initialised,
-            "4" => Self::Connected,
-            "5" => Self::Closing,
-            "6" => Self::Closed,
-            "7" => Self::Reconfiguring,
-            "8" => Self::Reconfigured,
-            _ => return None,
-        })
-    }
-
-    /// The value written to a state node.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unknown => "0",
-            Self::Initialising => "1",
-            Self::InitWait => "2",
-            Self::Initialised => "3",
-            Self::Connected => "4",
-            Self::Closing => "5",
-            Self::Closed => "6",
-            Self::Reconfiguring => "7",
-            Self::Reconfigured => "8",
-        }
-    }
-
-    /// Whether the backend is going away (or gone) in this state.
-    pub fn is_closing(self) -> bool {
-        matches!(self, Self::Closing | Self::Closed)
-    }
-}
-
-/// What the handshake can fail with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum XenbusError {
-    /// A xenstore request failed.
-    Xs(XsError),
-    /// A state node held something that is not a state.
-    BadState,
-    /// The `backend-id` node is not a domain id.
-    BadBackendId,
-    /// The backend closed while we were connecting; its state.
-    BackendClosed(XenbusState),
-}
-
-impl core::fmt::Display for XenbusError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self::Xs(e) => write!(f, "xenstore: {e}"),
-            Self::BadState => f.write_str("a state node does not hold a xenbus state"),
-            Self::BadBackendId => f.write_str("the backend-id node is not a domain id"),
-            Self::BackendClosed(s) => write!(
-                f,
-                "the backend closed while we were connecting (state {})",
-                s.as_str()
-            ),
-        }
-    }
-}
-
-impl From<XsError> for XenbusError {
-    fn from(e: XsError) -> Self {
-        Self::Xs(e)
-    }
-}
 
 /// One frontend device, such as `device/vbd/51712`.
 pub struct Frontend<'a> {
@@ -144,6 +43,48 @@ impl<'a> Frontend<'a> {
     /// The backend's domain.
     pub fn backend_id(&self) -> DomId {
         self.backend_id
+    }
+
+    /// The backend's node `key`, `None` if it does not exist (a feature not offered).
+    pub async fn backend_value(&self, key: &str) -> Result<Option<String>, XenbusError> {
+        match self.xs.read(&format!("{}/{key}", self.backend)).await {
+            Ok(v) => Ok(Some(v)),
+            Err(XsError::Errno(Errno::ENOENT)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The backend's decimal node `key`, `None` if it does not exist.
+    pub async fn backend_u64(&self, key: &'static str) -> Result<Option<u64>, XenbusError> {
+        self.backend_value(key)
+            .await?
+            .map(|v| v.trim().parse().map_err(|_| XenbusError::BadValue { key }))
+            .transpose()
+    }
+
+    /// Whether the backend offers feature `key` (the node holds a non-zero number, as Linux's
+    /// `xenbus_read_unsigned(..., 0)` reads it); a malformed value is a missing feature.
+    pub async fn backend_flag(&self, key: &'static str) -> Result<bool, XenbusError> {
+        match self.backend_u64(key).await {
+            Ok(v) => Ok(v.unwrap_or(0) != 0),
+            Err(XenbusError::BadValue { key }) => {
+                log::warn!(
+                    "xenbus: {}/{key} is not a number; feature off",
+                    self.backend
+                );
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits until the backend leaves the connected state (goes to Closing or Closed, or its
+    /// state node vanishes with the device); returns the state it went to. A driver runs
+    /// this beside its I/O for the device's whole life, and fails what is in flight when it
+    /// completes.
+    pub async fn backend_gone(&self) -> Result<XenbusState, XenbusError> {
+        self.wait_backend(|s| s.is_closing() || s == XenbusState::Unknown)
+            .await
     }
 
     /// Our own state.
@@ -238,6 +179,36 @@ async fn read_state(xs: &Xenstore, path: &str) -> Result<XenbusState, XenbusErro
     }
 }
 
-#[cfg(test)]
-#[path = "xenstore/tests/xenbus.rs"]
-mod tests;
+#[cfg(target_os = "none")]
+impl Frontend<'_> {
+    /// [`Frontend::connect`], failing with [`XenbusError::Timeout`] if the backend has not
+    /// connected within `limit`.
+    pub async fn connect_within<R>(
+        &self,
+        limit: crate::time::Duration,
+        publish: impl AsyncFnMut(&Tx<'_>) -> Result<R, XsError>,
+    ) -> Result<R, XenbusError> {
+        bounded(limit, "connect", self.connect(publish)).await
+    }
+
+    /// [`Frontend::close`], failing with [`XenbusError::Timeout`] if the backend has not let
+    /// go within `limit` (its grants must then be treated as still in use).
+    pub async fn close_within(&self, limit: crate::time::Duration) -> Result<(), XenbusError> {
+        bounded(limit, "close", self.close()).await
+    }
+}
+
+#[cfg(target_os = "none")]
+async fn bounded<T>(
+    limit: crate::time::Duration,
+    waiting_for: &'static str,
+    work: impl core::future::Future<Output = Result<T, XenbusError>>,
+) -> Result<T, XenbusError> {
+    match crate::time::timeout(limit, work).await {
+        Ok(r) => r,
+        Err(crate::time::Elapsed) => Err(XenbusError::Timeout {
+            waiting_for,
+            ms: limit.as_millis() as u64,
+        }),
+    }
+}
