@@ -1,6 +1,7 @@
 //! Memory a ring lives in, shared with a peer that may write it at any time.
 
 use alloc::rc::Rc;
+use alloc::sync::Arc;
 
 /// Bytes shared with a peer: one or more pages (granted by us or mapped from the peer).
 /// Every access is volatile or atomic; offsets are bytes from the start of the memory, and
@@ -47,6 +48,25 @@ impl<T: SharedMem + ?Sized> SharedMem for &T {
 }
 
 impl<T: SharedMem + ?Sized> SharedMem for Rc<T> {
+    fn len(&self) -> usize {
+        (**self).len()
+    }
+    fn load_u32(&self, off: usize) -> u32 {
+        (**self).load_u32(off)
+    }
+    fn store_u32(&self, off: usize, value: u32) {
+        (**self).store_u32(off, value)
+    }
+    fn read(&self, off: usize, out: &mut [u8]) {
+        (**self).read(off, out)
+    }
+    fn write(&self, off: usize, data: &[u8]) {
+        (**self).write(off, data)
+    }
+}
+
+/// Shared between tasks: the two halves of a console share one granted page.
+impl<T: SharedMem + ?Sized> SharedMem for Arc<T> {
     fn len(&self) -> usize {
         (**self).len()
     }
