@@ -3,6 +3,7 @@
 //! To add a test: write `fn NAME(cx: &mut Ctx) -> Result<(), TestError>` in a module here and
 //! list it in [`ALL`] with the images it needs and the xenstored flavours it runs under.
 
+mod console;
 mod control;
 mod events;
 mod foundation;
@@ -32,6 +33,7 @@ const ALL: &[Test] = &[
     control::XSLS_REBOOT,
     xenstore::XSTEST,
     grants::GNTTEST,
+    console::CONTEST,
 ];
 
 fn main() -> ExitCode {

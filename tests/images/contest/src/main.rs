@@ -1,0 +1,136 @@
+//! contest: the consoles on real Xen. Reads a line typed into `xl console` (line mode,
+//! echoed) and stores it in xenstore; then, over two PV channels served by the domain's
+//! QEMU in dom0, reads 1 MiB from `org.minios.restore` (its sha256 goes to xenstore) and
+//! writes 16 MiB of a fixed pattern to `org.minios.save` (dom0 hashes what arrives).
+//!
+//! Everything it reports is under `data/contest/` of its home: `line`, `restore-sha256`,
+//! `restore-ms`, `save-ms`, and `error` when something failed.
+#![no_std]
+#![no_main]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+use alloc::format;
+use alloc::string::String;
+use minios::console::{self, Console, ConsoleError, LineEditor};
+use minios::time::{self, Duration, Instant};
+use minios::{print, println, xenstore};
+use sha2::{Digest, Sha256};
+
+minios::main!(async main);
+
+/// Bytes dom0 sends on the restore channel.
+const RESTORE_LEN: usize = 1 << 20;
+/// Bytes we send on the save channel.
+const SAVE_LEN: usize = 16 << 20;
+/// The save pattern's seed (tests/rig/tests/rig/console.rs computes the same stream).
+const SEED: u32 = 0x2545_f491;
+/// Bound on every step.
+const STEP: Duration = Duration::from_secs(240);
+
+async fn main() {
+    if let Err(e) = run().await {
+        println!("contest: FAILED {e}");
+        let _ = put("error", &e).await;
+    }
+}
+
+async fn put(key: &str, value: &str) -> Result<(), String> {
+    xenstore::client()
+        .write(&format!("data/contest/{key}"), value)
+        .await
+        .map_err(|e| format!("xenstore write {key}: {e}"))
+}
+
+async fn bounded<T>(
+    what: &str,
+    f: impl core::future::Future<Output = Result<T, ConsoleError>>,
+) -> Result<T, String> {
+    match time::timeout(STEP, f).await {
+        Ok(r) => r.map_err(|e| format!("{what}: {e}")),
+        Err(time::Elapsed) => Err(format!("{what}: no progress within {STEP:?}")),
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let mut input = console::input().map_err(|e| format!("input: {e}"))?;
+    print!("contest: type a line> ");
+    let line = bounded("read_line", input.read_line(&mut LineEditor::new(200))).await?;
+    let line = String::from_utf8_lossy(&line);
+    println!("contest: got line {line:?}");
+    put("line", &line).await?;
+
+    for (id, name) in console::secondary().await.map_err(|e| format!("{e}"))? {
+        println!("contest: console {id} name={name:?}");
+    }
+    let mut restore = bounded("open restore", Console::open_named("org.minios.restore")).await?;
+    let mut save = bounded("open save", Console::open_named("org.minios.save")).await?;
+    println!(
+        "contest: channels connected (restore {}, save {})",
+        restore.id(),
+        save.id()
+    );
+    put("connected", "1").await?;
+
+    let t = Instant::now();
+    let mut hash = Sha256::new();
+    let mut buf = [0u8; 4096];
+    let mut left = RESTORE_LEN;
+    while left > 0 {
+        let n = bounded("restore read", restore.read(&mut buf[..left.min(4096)])).await?;
+        hash.update(&buf[..n]);
+        left -= n;
+    }
+    let ms = t.elapsed().as_millis();
+    let digest = hex(&hash.finalize());
+    println!("contest: restore {RESTORE_LEN} bytes in {ms} ms sha256={digest}");
+    put("restore-sha256", &digest).await?;
+    put("restore-ms", &format!("{ms}")).await?;
+
+    // dom0 holds the save channel's pty open and sends one byte first: from then on QEMU
+    // passes our output on instead of dropping it.
+    let mut go = [0u8; 1];
+    bounded("save go byte", save.read_exact(&mut go)).await?;
+    let t = Instant::now();
+    let mut x = SEED;
+    let mut sent = 0;
+    while sent < SAVE_LEN {
+        for word in buf.chunks_exact_mut(4) {
+            x = xorshift(x);
+            word.copy_from_slice(&x.to_le_bytes());
+        }
+        bounded("save write", save.write_all(&buf)).await?;
+        sent += buf.len();
+    }
+    bounded("save flush", save.flush()).await?;
+    let ms = t.elapsed().as_millis();
+    println!("contest: save {SAVE_LEN} bytes in {ms} ms");
+    put("save-ms", &format!("{ms}")).await?;
+    // QEMU retries output its pty refused only when we signal: kick until dom0 has it all.
+    let xs = xenstore::client();
+    let deadline = Instant::now().saturating_add(STEP);
+    while xs.read("data/contest/save-done").await.is_err() {
+        if Instant::now() > deadline {
+            return Err(String::from("dom0 never confirmed the save stream"));
+        }
+        save.kick();
+        time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = restore.close().await;
+    let _ = save.close().await;
+    println!("contest: done");
+    Ok(())
+}
+
+/// One step of xorshift32.
+fn xorshift(mut x: u32) -> u32 {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    x
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
