@@ -60,7 +60,9 @@ kernel_disk() { # kernel_disk FILE -> path of the disk image
             *) continue ;;
         esac
         set +e
-        /usr/bin/time -f '%M %U %S' -o "$work/time" "$probe" "$disk" >"$work/stdout" 2>"$work/stderr"
+        # A run that blows up is stopped at 4 GiB of address space or 120 s.
+        (ulimit -v 4194304; /usr/bin/time -f '%M %U %S' -o "$work/time" \
+            timeout 120 "$probe" "$disk" >"$work/stdout" 2>"$work/stderr")
         status=$?
         set -e
         read -r rss user sys < <(tail -n 1 "$work/time")
