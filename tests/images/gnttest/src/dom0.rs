@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 
 use minios::abi::xen::DomId;
 use minios::grant::{copy_from_grant, copy_to_grant, map_foreign, Grant, GrantError, PoolPage};
+use minios::mm::OutOfFrames;
 use minios::println;
 use minios::time::{self, Duration, Instant};
 use minios::xenstore::{Errno, Watch, Xenstore, XsError};
@@ -35,12 +36,15 @@ pub enum Failure {
     Xenstore(XsError),
     /// A grant ended while dom0 or we still had it mapped.
     EndedWhileMapped,
+    /// The frame pool had no page to share.
+    OutOfFrames(OutOfFrames),
 }
 
 impl core::fmt::Display for Failure {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Failure::Grant(e) => write!(f, "grant: {e:?}"),
+            Failure::Grant(e) => write!(f, "grant: {e}"),
+            Failure::OutOfFrames(e) => write!(f, "{e}"),
             Failure::Xenstore(e) => write!(f, "xenstore: {e}"),
             Failure::EndedWhileMapped => write!(f, "a grant ended while mapped"),
         }
@@ -50,6 +54,12 @@ impl core::fmt::Display for Failure {
 impl From<GrantError> for Failure {
     fn from(e: GrantError) -> Self {
         Failure::Grant(e)
+    }
+}
+
+impl From<OutOfFrames> for Failure {
+    fn from(e: OutOfFrames) -> Self {
+        Failure::OutOfFrames(e)
     }
 }
 

@@ -33,7 +33,7 @@ async fn main() {
     println!("gnttest: entries={:?} domid={me}", grant::nr_entries());
     // First, so that the grants below get reused refs.
     if let Err(e) = churn(me) {
-        println!("gnttest: FAILED churn: {e:?}");
+        println!("gnttest: FAILED churn: {e}");
         return;
     }
     if let Err(e) = dom0::grants(xenstore::client(), me).await {
@@ -41,7 +41,7 @@ async fn main() {
         return;
     }
     if let Err(e) = readonly(me) {
-        println!("gnttest: FAILED read-only grants: {e:?}");
+        println!("gnttest: FAILED read-only grants: {e}");
         return;
     }
     if let Err(e) = blkback().await {
