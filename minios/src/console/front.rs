@@ -137,6 +137,18 @@ impl Console {
         Ok(self.writer.write_all(data).await?)
     }
 
+    /// Bytes the backend sent that are ready to read now (at most the input ring's 1024: a
+    /// full ring means the backend is held back by us).
+    pub fn available(&mut self) -> Result<u32, ConsoleError> {
+        Ok(self.reader.available()?)
+    }
+
+    /// Bytes written that the backend has not consumed yet (at most the output ring's 2048:
+    /// a full ring means we are held back by the backend).
+    pub fn unsent(&mut self) -> Result<u32, ConsoleError> {
+        Ok(self.writer.unsent()?)
+    }
+
     /// Waits until the backend consumed everything written.
     pub async fn flush(&mut self) -> Result<(), ConsoleError> {
         Ok(self.writer.flush().await?)
