@@ -14,10 +14,7 @@ use crate::abi::console::{XenconsInterface, XENCONS_IN_SIZE, XENCONS_OUT_SIZE};
 use crate::ring::{ByteReader, ByteRing, ByteWriter, RingError, SharedMem};
 
 /// The output ring of a console page in `mem`.
-pub(crate) fn out_ring<M: SharedMem>(mem: M) -> ByteRing<M, M>
-where
-    M: Clone,
-{
+pub(crate) fn out_ring<M: SharedMem + Clone>(mem: M) -> ByteRing<M, M> {
     ByteRing {
         idx: mem.clone(),
         cons_off: offset_of!(XenconsInterface, out_cons),
