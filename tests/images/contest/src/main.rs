@@ -4,7 +4,8 @@
 //! writes 16 MiB of a fixed pattern to `org.minios.save` (dom0 hashes what arrives).
 //!
 //! Everything it reports is under `data/contest/` of its home: `line`, `restore-sha256`,
-//! `restore-ms`, `save-ms`, and `error` when something failed.
+//! `restore-ms`, `save-ms`, `restore-ring-full` and `save-ring-full` (how often a ring was
+//! found full: the flow control at work), and `error` when something failed.
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
@@ -13,6 +14,7 @@ extern crate alloc;
 
 use alloc::format;
 use alloc::string::String;
+use minios::abi::console::{XENCONS_IN_SIZE, XENCONS_OUT_SIZE};
 use minios::console::{self, Console, ConsoleError, LineEditor};
 use minios::time::{self, Duration, Instant};
 use minios::{print, println, xenstore};
@@ -26,6 +28,10 @@ const RESTORE_LEN: usize = 1 << 20;
 const SAVE_LEN: usize = 16 << 20;
 /// The save pattern's seed (tests/rig/tests/rig/console.rs computes the same stream).
 const SEED: u32 = 0x2545_f491;
+/// Bytes we send per credit byte from dom0 (well below QEMU's 1 MiB buffer limit).
+const WINDOW: usize = 256 << 10;
+/// How often we signal QEMU while waiting for dom0.
+const KICK: Duration = Duration::from_millis(100);
 /// Bound on every step.
 const STEP: Duration = Duration::from_secs(240);
 
@@ -73,40 +79,60 @@ async fn run() -> Result<(), String> {
     );
     put("connected", "1").await?;
 
+    // Flow control dom0 -> guest: read nothing until QEMU has filled the input ring, so
+    // that it must hold back the rest of what dom0 wrote into its pty.
+    let deadline = Instant::now().saturating_add(STEP);
+    while ring_err(restore.available())? < XENCONS_IN_SIZE as u32 {
+        if Instant::now() > deadline {
+            return Err(String::from("QEMU never filled the restore ring"));
+        }
+        time::sleep(Duration::from_millis(10)).await;
+    }
     let t = Instant::now();
     let mut hash = Sha256::new();
     let mut buf = [0u8; 4096];
     let mut left = RESTORE_LEN;
+    // Reads that found the input ring full: QEMU was waiting for us.
+    let mut in_full = 0u32;
     while left > 0 {
+        in_full += u32::from(ring_err(restore.available())? == XENCONS_IN_SIZE as u32);
         let n = bounded("restore read", restore.read(&mut buf[..left.min(4096)])).await?;
         hash.update(&buf[..n]);
         left -= n;
     }
     let ms = t.elapsed().as_millis();
     let digest = hex(&hash.finalize());
-    println!("contest: restore {RESTORE_LEN} bytes in {ms} ms sha256={digest}");
+    println!("contest: restore {RESTORE_LEN} bytes in {ms} ms sha256={digest} ring-full={in_full}");
     put("restore-sha256", &digest).await?;
     put("restore-ms", &format!("{ms}")).await?;
+    put("restore-ring-full", &format!("{in_full}")).await?;
 
-    // dom0 holds the save channel's pty open and sends one byte first: from then on QEMU
-    // passes our output on instead of dropping it.
-    let mut go = [0u8; 1];
-    bounded("save go byte", save.read_exact(&mut go)).await?;
+    // QEMU 7.2's console backend consumes our ring whatever its pty takes and drops the
+    // middle of its buffer past `limit` (1 MiB) when dom0 reads more slowly than we write:
+    // dom0 grants credit, one byte per WINDOW bytes (its first byte also says it holds the
+    // pty open, without which QEMU drops our output).
     let t = Instant::now();
     let mut x = SEED;
     let mut sent = 0;
+    // Chunks that found the output ring still full: we were waiting for QEMU.
+    let mut out_full = 0u32;
     while sent < SAVE_LEN {
+        if sent % WINDOW == 0 {
+            credit(&mut save).await?;
+        }
         for word in buf.chunks_exact_mut(4) {
             x = xorshift(x);
             word.copy_from_slice(&x.to_le_bytes());
         }
+        out_full += u32::from(ring_err(save.unsent())? == XENCONS_OUT_SIZE as u32);
         bounded("save write", save.write_all(&buf)).await?;
         sent += buf.len();
     }
     bounded("save flush", save.flush()).await?;
     let ms = t.elapsed().as_millis();
-    println!("contest: save {SAVE_LEN} bytes in {ms} ms");
+    println!("contest: save {SAVE_LEN} bytes in {ms} ms ring-full={out_full}");
     put("save-ms", &format!("{ms}")).await?;
+    put("save-ring-full", &format!("{out_full}")).await?;
     // QEMU retries output its pty refused only when we signal: kick until dom0 has it all.
     let xs = xenstore::client();
     let deadline = Instant::now().saturating_add(STEP);
@@ -115,12 +141,32 @@ async fn run() -> Result<(), String> {
             return Err(String::from("dom0 never confirmed the save stream"));
         }
         save.kick();
-        time::sleep(Duration::from_millis(100)).await;
+        time::sleep(KICK).await;
     }
     let _ = restore.close().await;
     let _ = save.close().await;
     println!("contest: done");
     Ok(())
+}
+
+/// Waits for dom0's next credit byte on `save`, signalling QEMU meanwhile: it passes on the
+/// output its pty refused earlier only when we signal.
+async fn credit(save: &mut Console) -> Result<(), String> {
+    let deadline = Instant::now().saturating_add(STEP);
+    let mut byte = [0u8; 1];
+    loop {
+        match time::timeout(KICK, save.read_exact(&mut byte)).await {
+            Ok(r) => return ring_err(r),
+            Err(time::Elapsed) if Instant::now() > deadline => {
+                return Err(format!("no credit from dom0 within {STEP:?}"))
+            }
+            Err(time::Elapsed) => save.kick(),
+        }
+    }
+}
+
+fn ring_err<T>(r: Result<T, ConsoleError>) -> Result<T, String> {
+    r.map_err(|e| format!("{e}"))
 }
 
 /// One step of xorshift32.
