@@ -4,7 +4,7 @@
 //! writes 16 MiB of a fixed pattern to `org.minios.save` (dom0 hashes what arrives).
 //!
 //! Everything it reports is under `data/contest/` of its home: `line`, `restore-sha256`,
-//! `restore-ms`, `save-ms`, `restore-ring-full` and `save-ring-full` (how often a ring was
+//! `restore-ms`, `save-ms`, `save-sha256` (of what it wrote), `restore-ring-full` and `save-ring-full` (how often a ring was
 //! found full: the flow control at work), and `error` when something failed.
 #![no_std]
 #![no_main]
@@ -116,6 +116,8 @@ async fn run() -> Result<(), String> {
     let mut sent = 0;
     // Chunks that found the output ring still full: we were waiting for QEMU.
     let mut out_full = 0u32;
+    // What we handed the ring, to tell our side from QEMU's and dom0's if dom0's differs.
+    let mut sent_hash = Sha256::new();
     while sent < SAVE_LEN {
         if sent % WINDOW == 0 {
             credit(&mut save).await?;
@@ -124,6 +126,7 @@ async fn run() -> Result<(), String> {
             x = xorshift(x);
             word.copy_from_slice(&x.to_le_bytes());
         }
+        sent_hash.update(buf);
         out_full += u32::from(ring_err(save.unsent())? == XENCONS_OUT_SIZE as u32);
         bounded("save write", save.write_all(&buf)).await?;
         sent += buf.len();
@@ -131,8 +134,10 @@ async fn run() -> Result<(), String> {
     bounded("save flush", save.flush()).await?;
     let ms = t.elapsed().as_millis();
     println!("contest: save {SAVE_LEN} bytes in {ms} ms ring-full={out_full}");
-    put("save-ms", &format!("{ms}")).await?;
+    put("save-sha256", &hex(&sent_hash.finalize())).await?;
     put("save-ring-full", &format!("{out_full}")).await?;
+    // Last: dom0 waits for it before it reads the others.
+    put("save-ms", &format!("{ms}")).await?;
     // QEMU retries output its pty refused only when we signal: kick until dom0 has it all.
     let xs = xenstore::client();
     let deadline = Instant::now().saturating_add(STEP);

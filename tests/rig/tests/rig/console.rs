@@ -97,22 +97,24 @@ cat $files/restore.bin >&6
 poll 1200 xs_has $d/data/contest/restore-sha256 || { echo "during: no restore sha256"; exit 1; }
 echo "during: restore-sha256-guest=$(xenstore-read $d/data/contest/restore-sha256)"
 
-# One credit byte per WINDOW bytes (the guest's side says why); each window bounded.
-: >/tmp/contest-save.bin
+# One credit byte per WINDOW bytes (the guest's side says why); each window bounded. The
+# stream is hashed as it arrives and in the file it was written to.
 got=0
 while (( got < SAVE_LEN )); do
     printf G >&5
-    timeout 120 head -c $WINDOW <&5 >>/tmp/contest-save.bin || break
+    timeout 120 head -c $WINDOW <&5 || break
     got=$((got + WINDOW))
-done
+done | tee /tmp/contest-save.bin | sha256sum | cut -d' ' -f1 >/tmp/contest-save.stream
 echo "during: save-bytes=$(stat -c %s /tmp/contest-save.bin)"
 echo "during: save-sha256=$(sha256sum </tmp/contest-save.bin | cut -d' ' -f1)"
+echo "during: save-stream-sha256=$(cat /tmp/contest-save.stream)"
 cp /tmp/contest-save.bin $files/save-got.bin
-xenstore-write $d/data/contest/save-done 1
 poll 1200 xs_has $d/data/contest/save-ms || echo "during: no save-ms"
-for k in restore-ms save-ms restore-ring-full save-ring-full error; do
-    echo "during: $k=$(xenstore-read $d/data/contest/$k 2>/dev/null)"
+for k in restore-ms save-ms restore-ring-full save-ring-full save-sha256 error; do
+    echo "during: guest-$k=$(xenstore-read $d/data/contest/$k 2>/dev/null)"
 done
+# Last: the guest powers off once it sees this.
+xenstore-write $d/data/contest/save-done 1
 kill %1 2>/dev/null
 "#;
 
@@ -127,6 +129,34 @@ fn save_pattern() -> Vec<u8> {
         out.extend_from_slice(&x.to_le_bytes());
     }
     out
+}
+
+/// Where the bytes dom0 got differ from the pattern, in 4 KiB blocks (the guest's writes).
+fn diagnose(got: &[u8], want: &[u8]) {
+    let bad: Vec<usize> = (0..want.len().min(got.len()))
+        .step_by(4096)
+        .filter(|&i| got[i..(i + 4096).min(got.len())] != want[i..i + 4096])
+        .collect();
+    eprintln!(
+        "    save stream: {} of {} 4 KiB blocks differ, first at {:?}",
+        bad.len(),
+        want.len() / 4096,
+        &bad[..bad.len().min(12)]
+    );
+    for &i in bad.iter().take(3) {
+        let block = &got[i..(i + 4096).min(got.len())];
+        let diff: Vec<usize> = (0..block.len())
+            .filter(|&k| block[k] != want[i + k])
+            .collect();
+        let head = &block[..block.len().min(32)];
+        let elsewhere = want.windows(32).position(|w| w == head);
+        eprintln!(
+            "    block {i}: bytes {}..={} differ ({}), starts {head:02x?}, found in the pattern at {elsewhere:?}",
+            diff[0],
+            diff[diff.len() - 1],
+            diff.len()
+        );
+    }
 }
 
 fn sha256_of(path: &std::path::Path) -> Result<String, TestError> {
@@ -202,16 +232,10 @@ fn contest(cx: &mut Ctx) -> Result<(), TestError> {
     );
     if value(&dur, "save-sha256") != Some(&want_save) {
         let got = std::fs::read(files.join("save-got.bin")).unwrap_or_default();
-        let want = save_pattern();
-        let at = got.iter().zip(&want).position(|(a, b)| a != b);
-        let show = |v: &[u8], at: usize| format!("{:02x?}", &v[at..v.len().min(at + 16)]);
-        if let Some(at) = at {
-            eprintln!(
-                "    save stream: first difference at byte {at}: got {} want {}",
-                show(&got, at),
-                show(&want, at)
-            );
-        }
+        let kept = dir.join("save-got.bin");
+        let _ = std::fs::write(&kept, &got);
+        eprintln!("    save stream: dom0's copy kept in {}", kept.display());
+        diagnose(&got, &save_pattern());
     }
     check!(
         value(&dur, "save-bytes") == Some(&SAVE_LEN.to_string())
@@ -226,8 +250,8 @@ fn contest(cx: &mut Ctx) -> Result<(), TestError> {
     );
     let count = |key: &str| value(&dur, key).and_then(|v| v.parse::<u32>().ok());
     check!(
-        count("restore-ring-full").is_some_and(|n| n > 0)
-            && count("save-ring-full").is_some_and(|n| n > 0),
+        count("guest-restore-ring-full").is_some_and(|n| n > 0)
+            && count("guest-save-ring-full").is_some_and(|n| n > 0),
         "flow control was not exercised both ways (a ring never found full):\n{dur}"
     );
     let mbps = |key: &str, len: usize| {
@@ -243,8 +267,8 @@ fn contest(cx: &mut Ctx) -> Result<(), TestError> {
     };
     eprintln!(
         "    throughput: guest->dom0 {}, dom0->guest {}; xl create {:?}",
-        mbps("save-ms", SAVE_LEN),
-        mbps("restore-ms", RESTORE_LEN),
+        mbps("guest-save-ms", SAVE_LEN),
+        mbps("guest-restore-ms", RESTORE_LEN),
         run.create
     );
     Ok(())
