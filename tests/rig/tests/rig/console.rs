@@ -5,7 +5,8 @@
 //! - Secondary consoles: two PV channels (`device/console/1` and `2`, served by the QEMU
 //!   libxl starts for the domain, each a pty in dom0). dom0 writes 1 MiB into one and
 //!   compares its sha256 with the guest's; the guest writes 16 MiB of a fixed pattern into
-//!   the other and dom0 hashes what arrives, compared with the host's hash of the pattern;
+//!   the other and dom0 hashes what arrives (as it reads it, and the file it wrote it to),
+//!   compared with the host's hash of the pattern and the guest's hash of what it wrote;
 //!   dom0 grants it credit per 256 KiB (QEMU 7.2 drops the middle of its buffer past 1 MiB
 //!   when its pty's reader falls behind).
 //!   Flow control both ways: the guest reads nothing until QEMU filled its input ring (QEMU
@@ -230,6 +231,10 @@ fn contest(cx: &mut Ctx) -> Result<(), TestError> {
         guest.is_some() && guest == value(&dur, "restore-sha256-dom0"),
         "the guest's sha256 of the 1 MiB dom0 sent differs from dom0's:\n{dur}"
     );
+    check!(
+        value(&dur, "guest-save-sha256") == Some(&want_save),
+        "the guest did not hand its ring the pattern (its own sha256 differs):\n{dur}"
+    );
     if value(&dur, "save-sha256") != Some(&want_save) {
         let got = std::fs::read(files.join("save-got.bin")).unwrap_or_default();
         let kept = dir.join("save-got.bin");
@@ -239,8 +244,10 @@ fn contest(cx: &mut Ctx) -> Result<(), TestError> {
     }
     check!(
         value(&dur, "save-bytes") == Some(&SAVE_LEN.to_string())
+            && value(&dur, "save-stream-sha256") == Some(&want_save)
             && value(&dur, "save-sha256") == Some(&want_save),
-        "the 16 MiB the guest wrote did not arrive intact (want sha256 {want_save}):\n{dur}"
+        "the 16 MiB the guest wrote did not arrive intact, in the stream dom0 read or in the file it \
+         wrote (want sha256 {want_save}):\n{dur}"
     );
     check!(
         value(&dur, "qemu").is_some_and(|c| c.contains("xenpv"))
