@@ -10,6 +10,7 @@
 extern crate alloc;
 
 pub mod abi;
+pub mod console;
 pub mod control;
 #[cfg(any(test, target_os = "none"))]
 mod escape;
@@ -22,8 +23,6 @@ pub mod time;
 pub mod xenbus;
 pub mod xenstore;
 
-#[cfg(target_os = "none")]
-pub mod console;
 #[cfg(target_os = "none")]
 mod logger;
 #[cfg(target_os = "none")]

@@ -162,6 +162,10 @@ cp -a "$extract/usr/bin" "$extract/usr/sbin" "$stage/usr/"
 mkdir -p "$stage/usr/lib/x86_64-linux-gnu"
 cp -a "$extract/usr/lib64/." "$stage/usr/lib64/"
 cp -a "$extract/usr/lib/xen-4.17" "$extract/usr/lib/xen-common" "$stage/usr/lib/"
+# libxl's device model (qemu-system-xen's xen-qemu-system-i386).
+cp -a "$extract/usr/libexec" "$stage/usr/"
+mkdir -p "$stage/usr/share/qemu"
+cp -a "$extract/usr/share/qemu/keymaps" "$stage/usr/share/qemu/"
 rm -rf "$stage/usr/lib/xen-4.17/lib/python" "$stage/usr/lib/xen-4.17/boot/xen-shim"
 rm -rf "$stage/usr/lib/xen-4.17/lib/x86_64-linux-gnu/"{libxenfsimage*,xenfsimage}
 cp -a "$extract/etc/xen" "$stage/etc/"

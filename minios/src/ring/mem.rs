@@ -1,6 +1,7 @@
 //! Memory a ring lives in, shared with a peer that may write it at any time.
 
 use alloc::rc::Rc;
+use alloc::sync::Arc;
 
 /// Bytes shared with a peer: one or more pages (granted by us or mapped from the peer).
 /// Every access is volatile or atomic; offsets are bytes from the start of the memory, and
@@ -51,7 +52,9 @@ macro_rules! forward {
     )*};
 }
 
-forward!(&T, Rc<T>);
+// Arc: the two halves of a console share one granted page, and a console may move between
+// tasks.
+forward!(&T, Rc<T>, Arc<T>);
 
 /// Bytes in a page.
 #[cfg(any(test, target_os = "none"))]

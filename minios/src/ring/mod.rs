@@ -22,7 +22,7 @@ mod mem;
 mod xen;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use bytes::{ByteReader, ByteRing, ByteWriter};
 pub use front::FrontRing;

@@ -7,17 +7,18 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::*;
 
-/// Shared memory of a test: the peer is the test itself, poking the bytes.
-struct Fake(RefCell<Vec<u8>>);
+/// Shared memory of a test: the peer is the test itself, poking the bytes. (The console
+/// tests use it too.)
+pub(crate) struct Fake(RefCell<Vec<u8>>);
 
 impl Fake {
-    fn new(len: usize) -> Self {
+    pub(crate) fn new(len: usize) -> Self {
         Fake(RefCell::new(vec![0; len]))
     }
-    fn get(&self, off: usize) -> u32 {
+    pub(crate) fn get(&self, off: usize) -> u32 {
         self.load_u32(off)
     }
-    fn set(&self, off: usize, v: u32) {
+    pub(crate) fn set(&self, off: usize, v: u32) {
         self.store_u32(off, v)
     }
 }

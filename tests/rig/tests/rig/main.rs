@@ -4,6 +4,7 @@
 //! list it in [`ALL`] with the images it needs and the xenstored flavours it runs under.
 #![forbid(unsafe_code)]
 
+mod console;
 mod control;
 mod events;
 mod foundation;
@@ -33,6 +34,7 @@ const ALL: &[Test] = &[
     control::XSLS_REBOOT,
     xenstore::XSTEST,
     grants::GNTTEST,
+    console::CONTEST,
 ];
 
 fn main() -> ExitCode {
