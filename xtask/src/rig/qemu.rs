@@ -65,10 +65,18 @@ impl Qemu {
         let log_path = serial.with_extension("qemu.log");
         let log = File::create(&log_path).map_err(|e| RigError::io(log_path.display(), e))?;
         let log2 = log.try_clone().map_err(|e| RigError::io("qemu log", e))?;
+        // -avx,-avx2: with them, dom0 programs crashed in glibc (malloc aborts, segfaults in
+        // libc) and 32-byte pieces of the console stream arrived corrupted (the width of an
+        // AVX2 register); see shared/notes/rig.md.
         // setpriv: QEMU is killed if this process dies, so no QEMU outlives its user.
         let mut cmd = Command::new("setpriv");
         cmd.args(["--pdeathsig", "KILL", "--", "qemu-system-x86_64"])
-            .args(["-accel", "tcg,thread=multi", "-cpu", "max,-smap,-smep"])
+            .args([
+                "-accel",
+                "tcg,thread=multi",
+                "-cpu",
+                "max,-smap,-smep,-avx,-avx2",
+            ])
             .args(["-m", "2048", "-smp", "2", "-display", "none", "-no-reboot"])
             .args(["-monitor", "none", "-nodefaults"])
             .arg("-serial")
