@@ -8,6 +8,8 @@
 #   --console FILE     capture the console with `xl console` into FILE
 #   --console-dir DIR  xenconsoled already logs guest consoles to DIR/guest-NAME.log
 #   --disk PATH        a disk image file: losetup, then phy:/dev/loopN as xvda (repeat: xvdb...)
+#   --disk-opts I=OPTS xl disk options of disk I (from 0) in place of access=rw, such as
+#                      'access=ro' or 'access=ro, devtype=cdrom'
 #   --ramdisk PATH     the guest's ramdisk (start_info mod_start/mod_len)
 #   --extra STR        the guest's command line
 #   --vif              one network interface on bridge xenbr0
@@ -31,6 +33,7 @@ export PATH=$PATH:/usr/sbin:/usr/lib/xen-4.17/bin
 image='' name='' console='' console_dir='' ramdisk='' extra='' vif=0 memory=64
 xl_config='' during='' during_out='' timeout=60 hotplug=''
 disks=()
+disk_opts=()
 
 die() { echo "run-guest: $*" >&2; exit 2; }
 report() { echo "rig-guest: $1=$2"; }
@@ -54,6 +57,7 @@ while (($#)); do
         --console) console=$2; shift ;;
         --console-dir) console_dir=$2; shift ;;
         --disk) disks+=("$2"); shift ;;
+        --disk-opts) disk_opts[${2%%=*}]=${2#*=}; shift ;;
         --ramdisk) ramdisk=$2; shift ;;
         --extra) extra=$2; shift ;;
         --vif) vif=1 ;;
@@ -95,10 +99,11 @@ for i in "${!disks[@]}"; do
     [[ -f ${disks[$i]} ]] || die "no disk ${disks[$i]}"
     l=$(losetup -f --show "${disks[$i]}") || die "losetup ${disks[$i]} failed"
     loops+=("$l")
+    opts=${disk_opts[$i]:-access=rw}
     if [[ -n $hotplug ]]; then
-        spec="vdev=xvd${letters[$i]}, access=rw, backendtype=phy, script=$hotplug/block, target=$l"
+        spec="vdev=xvd${letters[$i]}, $opts, backendtype=phy, script=$hotplug/block, target=$l"
     else
-        spec="phy:$l,xvd${letters[$i]},w"
+        spec="vdev=xvd${letters[$i]}, $opts, backendtype=phy, target=$l"
     fi
     disk_cfg+="${disk_cfg:+, }'$spec'"
 done

@@ -80,11 +80,10 @@ impl<M: SharedMem, G: Granter, K: Kick> Device<M, G, K> {
         self.queues.iter().map(|q| q.lock().in_flight()).sum()
     }
 
-    /// Fails every request in flight with `err` and refuses new ones.
-    pub fn fail(&self, err: BlkError) {
-        for q in &self.queues {
-            q.lock().fail(err);
-        }
+    /// Fails every request in flight with `err` and refuses new ones; returns how many
+    /// requests failed.
+    pub fn fail(&self, err: BlkError) -> usize {
+        self.queues.iter().map(|q| q.lock().fail(err)).sum()
     }
 
     /// Checks a request of `len` bytes at logical sector `lba`; returns its 512-byte sector.

@@ -403,24 +403,33 @@ impl<M: SharedMem, G: Granter, K: Kick> Queue<M, G, K> {
     }
 
     /// Fails every request in flight with `err` and refuses new ones from then on; their
-    /// pages are set aside until [`Queue::close`].
-    pub fn fail(&mut self, err: BlkError) {
+    /// pages are set aside until [`Queue::close`]. Returns how many requests failed.
+    pub fn fail(&mut self, err: BlkError) -> usize {
         self.broken.get_or_insert(err);
         let failed: Vec<_> = self.inflight.drain().collect();
+        let n = failed.len();
         for p in failed {
             self.pool.set_aside(p.data);
             self.pool.set_aside(p.indirect);
             p.done.finish(Err(err));
         }
         self.wake_waiters();
+        n
     }
 
-    /// After the backend closed: fails what is left with [`BlkError::Gone`], drops the ring
-    /// (ending its grants) and ends every buffer grant. Returns how many buffer grants the
-    /// backend still held (kept, never reused).
-    pub fn close(&mut self) -> usize {
+    /// After the backend closed: fails what is left with [`BlkError::Gone`] and hands back
+    /// the ring's memory (for its owner to end the grants), then ends every buffer grant
+    /// ([`Queue::end_grants`]).
+    pub fn close(&mut self) -> Option<M> {
         self.fail(BlkError::Gone);
-        self.ring = None;
+        let mem = self.ring.take().map(FrontRing::into_mem);
+        self.end_grants();
+        mem
+    }
+
+    /// Ends every buffer grant the queue holds; returns how many the backend still held
+    /// (kept, and tried again on the next call).
+    pub fn end_grants(&mut self) -> usize {
         self.pool.close()
     }
 }

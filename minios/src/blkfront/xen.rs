@@ -30,6 +30,8 @@ const REQUEST_LIMIT: Duration = Duration::from_secs(30);
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(20);
 /// The most buffer pages one queue keeps granted.
 const MAX_PAGES_PER_QUEUE: usize = 1024;
+/// How long grants the backend still holds after closing are tried again.
+const END_LIMIT: Duration = Duration::from_secs(5);
 
 /// A frame-pool page granted to the backend. Dropping it ends the grant and frees the page,
 /// or, if the backend still maps it, leaks both (never reused).
@@ -134,9 +136,12 @@ pub enum DiskStatus {
     Connected,
     /// Closing: requests fail with [`BlkError::Gone`].
     Closing,
-    /// Closed; `stuck` buffer grants were still held by the backend (kept, never reused).
+    /// Closed.
     Closed {
-        /// Grants that could not be ended.
+        /// Requests that were in flight and failed with [`BlkError::Gone`].
+        failed: usize,
+        /// Grants (ring and buffer pages) the backend still held when we gave up waiting:
+        /// kept, never reused.
         stuck: usize,
         /// Whether the close handshake finished (else the backend did not answer in time).
         handshake: bool,
@@ -152,10 +157,12 @@ struct Inner {
 }
 
 impl Inner {
-    /// Fails what is in flight, runs the close handshake, ends every grant.
+    /// Fails what is in flight, runs the close handshake, ends every grant. Grants the
+    /// backend still maps (it may finish requests it had taken after it says Closed) are
+    /// refused by Xen; they are tried again for a while, then kept.
     async fn shutdown(&self) -> DiskStatus {
         *self.status.lock() = DiskStatus::Closing;
-        self.dev.fail(BlkError::Gone);
+        let failed = self.dev.fail(BlkError::Gone);
         let handshake = match self.fe.close_within(HANDSHAKE_LIMIT).await {
             Ok(()) => true,
             Err(e) => {
@@ -166,10 +173,41 @@ impl Inner {
         for c in self.channels.lock().drain(..) {
             events::set_handler(c.port(), None);
         }
-        // Grants the backend still maps are refused by Xen and kept: ending is safe even if
-        // the handshake did not finish.
-        let stuck = self.dev.queues().iter().map(|q| q.lock().close()).sum();
-        let status = DiskStatus::Closed { stuck, handshake };
+        let mut rings: Vec<GrantedPages> = self
+            .dev
+            .queues()
+            .iter()
+            .filter_map(|q| q.lock().close())
+            .collect();
+        let end = time::Instant::now() + END_LIMIT;
+        let stuck = loop {
+            rings = rings
+                .into_iter()
+                .filter_map(|r| r.end().err().map(|(r, _)| r))
+                .collect();
+            let buffers: usize = self
+                .dev
+                .queues()
+                .iter()
+                .map(|q| q.lock().end_grants())
+                .sum();
+            let stuck = buffers + rings.iter().map(|r| r.pages().len()).sum::<usize>();
+            if stuck == 0 || time::Instant::now() >= end {
+                break stuck;
+            }
+            time::sleep(Duration::from_millis(20)).await;
+        };
+        if stuck > 0 {
+            log::warn!(
+                "blkfront: {}: {stuck} grant(s) still in use; kept",
+                self.fe.node()
+            );
+        }
+        let status = DiskStatus::Closed {
+            failed,
+            stuck,
+            handshake,
+        };
         *self.status.lock() = status;
         status
     }

@@ -225,7 +225,7 @@ fn detach_fails_what_is_in_flight_and_every_grant_ends() {
         if !detached {
             assert_eq!(rig.dev.in_flight(), 32);
             // The backend goes to Closing: the watcher fails everything in flight.
-            rig.dev.fail(BlkError::Gone);
+            assert_eq!(rig.dev.fail(BlkError::Gone), 32);
             detached = true;
         }
     });
@@ -233,9 +233,16 @@ fn detach_fails_what_is_in_flight_and_every_grant_ends() {
     assert_eq!(rig.run(rig.dev.read(0, &mut [0; 512])), Err(BlkError::Gone));
     // Still mapped by the backend: ending waits until it closed.
     let q = &rig.dev.queues()[0];
-    assert!(rig.grants_in_use() > 0);
+    assert!(q.lock().close().is_some(), "the ring's memory comes back");
+    let held = rig.grants_in_use();
+    assert!(held > 0);
+    assert_eq!(
+        q.lock().end_grants(),
+        held,
+        "kept while the backend maps them"
+    );
     rig.backend(0, |b| b.unmap_all());
-    assert_eq!(q.lock().close(), 0, "no grant left in use");
+    assert_eq!(q.lock().end_grants(), 0, "no grant left in use");
     assert_eq!(rig.grants_in_use(), 0);
     assert_eq!(
         BlkError::Gone.to_string(),
