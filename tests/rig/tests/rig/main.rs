@@ -3,6 +3,7 @@
 //! To add a test: write `fn NAME(cx: &mut Ctx) -> Result<(), TestError>` in a module here and
 //! list it in [`ALL`] with the images it needs and the xenstored flavours it runs under.
 
+mod blk;
 mod control;
 mod events;
 mod foundation;
@@ -32,6 +33,15 @@ const ALL: &[Test] = &[
     control::XSLS_REBOOT,
     xenstore::XSTEST,
     grants::GNTTEST,
+    blk::PATTERN,
+    blk::PATTERN_NO_INDIRECT,
+    blk::PATTERN_NO_PERSISTENT,
+    blk::PATTERN_ONE_PAGE_RING,
+    blk::PATTERN_ONE_QUEUE,
+    blk::READONLY,
+    blk::CDROM,
+    blk::DISCARD,
+    blk::DETACH,
 ];
 
 fn main() -> ExitCode {
