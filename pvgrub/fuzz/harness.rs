@@ -1,14 +1,22 @@
 //! The body of every pv-grub fuzz target, by name. Shared by the cargo-fuzz binaries and by
 //! `pvgrub/tests/fuzz_corpora.rs`, which replays the saved corpora on the host.
 
+#[path = "boot.rs"]
+mod boot;
+
 /// Every target name, as used for `fuzz_targets/NAME.rs` and `corpus/NAME/`.
+#[allow(dead_code)] // read by the corpus replay test; each fuzz binary runs one target
 pub const TARGETS: &[&str] = &[
     "menu_lst", "grub_cfg", "mbr", "gpt", "ext4", "fat", "iso9660", "elf", "bzimage", "gzip",
-    "bzip2", "lzma", "xz", "lzo", "lz4", "zstd",
+    "bzip2", "lzma", "xz", "lzo", "lz4", "zstd", "boot",
 ];
 
 /// Runs the target `name` on `data`. Parsers must return errors, never panic or hang.
+/// Every log record is formatted and [`shown`].
 pub fn run(name: &str, data: &[u8]) {
+    if log::set_logger(&ShownLogger).is_ok() {
+        log::set_max_level(log::LevelFilter::Trace);
+    }
     match name {
         "menu_lst" => menu(data, pvgrub::menu::MenuFormat::MenuLst),
         "grub_cfg" => menu(data, pvgrub::menu::MenuFormat::GrubCfg),
@@ -24,8 +32,30 @@ pub fn run(name: &str, data: &[u8]) {
         "lzo" => decompress(pvgrub::decompress::Compression::Lzo, data),
         "lz4" => decompress(pvgrub::decompress::Compression::Lz4, data),
         "zstd" => decompress(pvgrub::decompress::Compression::Zstd, data),
+        "boot" => boot::run(data),
         _ => panic!("unknown fuzz target {name}"),
     }
+}
+
+/// Checks that `message` (an error, a log record, a name from the disk) is shown safely:
+/// nothing in its `Display` is a control or invisible character (see `pvgrub::text`).
+fn shown(message: &dyn std::fmt::Display) {
+    let text = message.to_string();
+    let escaped = pvgrub::text::escape_controls(&text).to_string();
+    assert_eq!(text, escaped, "shown unescaped");
+}
+
+/// A logger that formats every record and checks it is [`shown`] escaped.
+struct ShownLogger;
+
+impl log::Log for ShownLogger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        shown(record.args());
+    }
+    fn flush(&self) {}
 }
 
 /// menu_lst, grub_cfg: parse a menu, pick the entries to boot, render every entry, and read
@@ -159,16 +189,22 @@ fn kernel_image(data: &[u8]) {
     let Ok(k) = pvgrub::image::load(data, &IMAGE_LIMITS) else {
         return;
     };
+    check_kernel(&k, &IMAGE_LIMITS);
+    if let Some(setup) = k.setup {
+        let _ = setup.version_string(data);
+    }
+}
+
+/// What a loaded image promises: segments inside the ELF, entry inside the kernel, the span
+/// within `limits`.
+fn check_kernel(k: &pvgrub::image::KernelImage<'_>, limits: &pvgrub::image::Limits) {
     for seg in &k.segments {
         assert_eq!(k.segment_bytes(seg).len() as u64, seg.filesz);
         assert!(seg.filesz <= seg.memsz);
     }
     let p = k.params;
     assert!(p.virt_kstart <= p.virt_entry && p.virt_entry <= p.virt_kend);
-    assert!(p.paddr_end - p.paddr_start <= IMAGE_LIMITS.max_span);
-    if let Some(setup) = k.setup {
-        let _ = setup.version_string(data);
-    }
+    assert!(p.paddr_end - p.paddr_start <= limits.max_span);
 }
 
 /// gzip ... zstd: decode one stream within small limits; output never exceeds the cap.

@@ -27,9 +27,26 @@ fn hex(v: Option<u64>) -> Value {
     v.map_or(Value::Null, |v| Value::String(format!("{v:#x}")))
 }
 
-/// Untrusted text (a title, arguments, a note string) as shown: escaped.
+/// Most entries listed: the report stays linear in the menu, whatever it holds.
+pub const MAX_SHOWN_ENTRIES: usize = 256;
+/// Most bytes of one untrusted field shown (a title, arguments, a path, a device name);
+/// the rest is counted. With [`MAX_SHOWN_ENTRIES`] this bounds the report, where a menu
+/// whose 20,000 entries share one 500 KiB root would otherwise print gigabytes.
+pub const MAX_SHOWN_FIELD: usize = 1024;
+
+/// Untrusted bytes as shown: escaped, cut after [`MAX_SHOWN_FIELD`] bytes.
+fn shown_bytes(b: &[u8]) -> String {
+    match b.get(..MAX_SHOWN_FIELD) {
+        Some(head) if b.len() > MAX_SHOWN_FIELD => {
+            format!("{}... ({} bytes in all)", escape(head), b.len())
+        }
+        _ => escape(b).to_string(),
+    }
+}
+
+/// Untrusted text (a note string) as shown.
 fn shown(s: &str) -> String {
-    escape(s.as_bytes()).to_string()
+    shown_bytes(s.as_bytes())
 }
 
 fn text(v: &Option<String>) -> Value {
@@ -40,13 +57,16 @@ fn text(v: &Option<String>) -> Value {
 /// A device's name as shown, `(hd0,1)`: a name the menu wrote for a device pv-grub does not
 /// have is quoted with its controls escaped.
 pub fn device_name(d: &Device) -> String {
-    escape_controls(&d.to_string()).to_string()
+    match d {
+        Device::Other(name) => format!("({})", shown_bytes(name.as_bytes())),
+        d => d.to_string(),
+    }
 }
 
 /// `path` on `device` as shown, `(hd0,0)/boot/vmlinuz`: the path escaped.
 pub fn file_name(device: Option<&Device>, path: &[u8]) -> String {
     let device = device.map(device_name).unwrap_or_default();
-    format!("{device}{}", escape(path))
+    format!("{device}{}", shown_bytes(path))
 }
 
 /// A file an entry names, as shown.
@@ -56,17 +76,27 @@ fn entry_file(p: &FilePath) -> String {
 
 /// An error's text as shown: what it quotes from the disk is escaped by the error's
 /// `Display`; anything that was not has its controls escaped here.
+/// Errors are cut after 8 KiB (an error quoting a 500 KiB device name is still read).
 pub fn error_text(e: &dyn std::error::Error) -> String {
-    escape_controls(&e.to_string()).to_string()
+    let text = escape_controls(&e.to_string()).to_string();
+    const MAX: usize = 8 << 10;
+    if text.len() <= MAX {
+        return text;
+    }
+    let mut cut = MAX;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}... ({} bytes in all)", &text[..cut], text.len())
 }
 
 fn entry_json(e: &Entry) -> Value {
     json!({
-        "title": e.title.to_string(),
+        "title": shown_bytes(e.title.as_bytes()),
         "root": e.root.as_ref().map(device_name),
         "kernel": e.kernel.as_ref().map(entry_file),
         "initrd": e.initrd().as_ref().map(entry_file),
-        "args": e.args.to_string(),
+        "args": shown_bytes(e.args.as_bytes()),
     })
 }
 
@@ -163,7 +193,8 @@ pub fn json(r: &Report) -> Value {
     let mut out = json!({
         "menu": r.menu_at,
         "menu_format": format_name(r.menu.format),
-        "entries": r.menu.entries.iter().map(|e| entry_json(&e)).collect::<Vec<_>>(),
+        "entries": r.menu.entries.iter().take(MAX_SHOWN_ENTRIES).map(|e| entry_json(&e)).collect::<Vec<_>>(),
+        "entry_count": r.menu.entries.len(),
         "default": r.default,
         "kernel": kernel,
     });
@@ -177,9 +208,9 @@ pub fn json(r: &Report) -> Value {
 pub fn text_report(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "menu: {} ({})", r.menu_at, format_name(r.menu.format));
-    for (i, e) in r.menu.entries.iter().enumerate() {
+    for (i, e) in r.menu.entries.iter().enumerate().take(MAX_SHOWN_ENTRIES) {
         let mark = if Some(i) == r.default { '*' } else { ' ' };
-        let _ = writeln!(out, "{mark}{i}: {}", e.title);
+        let _ = writeln!(out, "{mark}{i}: {}", shown_bytes(e.title.as_bytes()));
         if let Some(root) = &e.root {
             let _ = writeln!(out, "    root:   {}", device_name(root));
         }
@@ -187,10 +218,15 @@ pub fn text_report(r: &Report) -> String {
             let _ = writeln!(out, "    kernel: {}", entry_file(k));
         }
         if !e.args.is_empty() {
-            let _ = writeln!(out, "    args:   {}", e.args);
+            let _ = writeln!(out, "    args:   {}", shown_bytes(e.args.as_bytes()));
         }
         if let Some(i) = e.initrd() {
             let _ = writeln!(out, "    initrd: {}", entry_file(&i));
+        }
+    }
+    if let Some(more) = r.menu.entries.len().checked_sub(MAX_SHOWN_ENTRIES) {
+        if more > 0 {
+            let _ = writeln!(out, "... and {more} more entries");
         }
     }
     match r.default {

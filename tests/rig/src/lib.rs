@@ -5,6 +5,7 @@
 //! `ALL` array of `tests/rig/tests/rig/main.rs`) as a [`Test`], which names the guest images it
 //! needs (built once, up front, by `xtask::build`) and what it runs on ([`Needs`]). The runner
 //! prints one line per test and closes with `N passed, N failed`.
+#![forbid(unsafe_code)]
 
 mod debian;
 mod runner;

@@ -1,5 +1,6 @@
 //! Runs the registered tests: images first, host tests, then one rig boot per xenstored
-//! flavour with its tests in order (a test that broke the rig gets the next one a fresh boot).
+//! flavour with its tests in order (a test that broke the rig, or after which dom0's
+//! xenstored no longer answers, gets the next one a fresh boot).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
@@ -172,8 +173,12 @@ fn run_group(group: &[&Test], flavour: Xenstored, bootset: &BootSet, tally: &mut
             }
         }
         let (took, r) = run_one(t, rig.as_mut(), bootset, Some(flavour));
-        let broken = matches!(&r, Err(TestError::Rig(e)) if e.is_rig_fault());
+        let mut broken = matches!(&r, Err(TestError::Rig(e)) if e.is_rig_fault());
+        let failed = r.is_err();
         tally.record(&name, took, r.map_err(|e| e.to_string()));
+        if failed && !broken {
+            broken = rig.as_mut().is_some_and(|r| !dom0_healthy(r));
+        }
         if broken {
             if let Some(r) = rig.take() {
                 summary(r);
@@ -184,6 +189,24 @@ fn run_group(group: &[&Test], flavour: Xenstored, bootset: &BootSet, tally: &mut
     }
     if let Some(r) = rig.take() {
         summary(r);
+    }
+}
+
+/// After a failed test: prints what dom0's kernel logged about crashed processes (QEMU 7.2's
+/// TCG makes dom0 processes crash now and then, xenstored included) and says whether
+/// xenstored still answers. A rig without one gets a fresh boot for the next test.
+fn dom0_healthy(rig: &mut Rig) -> bool {
+    let script = "dmesg | grep -E 'segfault|traps:' | sed 's/^/rig: dom0 since boot: /'\n\
+                  xenstore-read /local/domain/0/name >/dev/null && echo 'rig: xenstored answers'";
+    match rig.job(script, Duration::from_secs(60)) {
+        Ok(j) => {
+            print!("{}", j.output);
+            j.output.contains("rig: xenstored answers")
+        }
+        Err(e) => {
+            println!("rig: dom0 health check failed: {e}");
+            false
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! - `debugkey`: wait for VIRQ_DEBUG (dom0 runs `xl debug-keys q`).
 #![no_std]
 #![no_main]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 
@@ -14,7 +15,7 @@ mod local;
 mod peer;
 
 use alloc::vec::Vec;
-use minios::events::{self, PortStatus};
+use minios::events;
 use minios::println;
 use minios::sched;
 use minios::time::{self, Duration, Instant};
@@ -120,18 +121,11 @@ async fn timeouts() {
         time::sleep(Duration::from_millis(5)),
     )
     .await;
-    println!(
-        "evtest: timeout quiet_elapsed={} waited_ms={waited} quick_ok={}",
-        quiet.is_err(),
-        quick.is_ok()
-    );
+    println!("evtest: timeout quiet={quiet:?} waited_ms={waited} quick={quick:?}");
     let port = ch.port();
     println!("evtest: status unbound={:?}", events::status(port));
     drop(ch);
-    println!(
-        "evtest: status closed={}",
-        matches!(events::status(port), Ok(PortStatus::Closed))
-    );
+    println!("evtest: status closed={:?}", events::status(port));
 }
 
 /// Sleeps `secs` seconds in one go (dom0 checks that our CPU time does not grow), and

@@ -3,7 +3,8 @@
 //! Protocol: we allocate an unbound port for dom0 and print it; the peer binds it, takes the
 //! event Xen raises on its side at bind time, and notifies us once ("hello"). Then PINGS
 //! rounds of: we notify, the peer answers. Then MARKS notifications spaced by MARK_MS of
-//! our `sleep`, which the peer timestamps with its own clock.
+//! our `sleep`, which the peer timestamps with its own clock; having them all, it notifies
+//! us once more ("bye") and we close the port. Every wait has a deadline.
 
 use minios::events::{self, Channel, PortStatus};
 use minios::println;
@@ -90,7 +91,17 @@ pub async fn run() {
         }
     }
     println!("evtest: marks slept_us={slept_us:?}");
-    // Give the peer time to read the last mark before the port goes away.
-    time::sleep(Duration::from_millis(500)).await;
-    println!("evtest: peer marks={MARKS}");
+    // The port stays open until the peer has read the last mark.
+    let t = Instant::now();
+    if time::timeout(Duration::from_secs(30), ch.wait())
+        .await
+        .is_err()
+    {
+        println!("evtest: peer FAILED no bye from dom0 in 30 s");
+        return;
+    }
+    println!(
+        "evtest: peer marks={MARKS} bye-after-ms={}",
+        t.elapsed().as_millis()
+    );
 }

@@ -1,6 +1,7 @@
 //! panic: a test image that panics, so the rig can check crash reporting.
 #![no_std]
 #![no_main]
+#![forbid(unsafe_code)]
 
 minios::main!(main);
 

@@ -1,23 +1,27 @@
 //! xstest: the xenstore client against dom0's real xenstored. Each phase prints
-//! `xstest: ...` lines for the rig test; phases that need dom0 (watch, transactions) hand
-//! over through `data/xstest/phase`, which dom0's during script follows.
+//! `xstest: ...` lines with what it observed; dom0's during script (tests/rig, `xenstore.rs`)
+//! reads what we wrote itself. The two sides hand over through nodes: we write
+//! `data/xstest/phase`, which dom0 follows; dom0 answers through nodes we watch.
 #![no_std]
 #![no_main]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
+
+mod tx;
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use minios::println;
 use minios::time::{self, Duration, Instant};
-use minios::xenstore::{self, Access, Errno, Perm, Xenstore, XsError};
+use minios::xenstore::{self, Access, Errno, Perm, Watch, Xenstore, XsError};
 
 minios::main!(async main);
 
 const DIR_ENTRIES: usize = 40;
-const TRANSACTIONS: u32 = 1000;
-const UNCONTENDED: u32 = 200;
+/// How long we wait for dom0 at a handshake before giving up.
+pub(crate) const DOM0_DEADLINE: Duration = Duration::from_secs(120);
 
 async fn main() {
     let xs = xenstore::client();
@@ -32,29 +36,46 @@ async fn main() {
     );
 }
 
+/// Tells dom0 we reached `name`.
 async fn phase(xs: &Xenstore, name: &str) -> Result<(), XsError> {
     xs.write("data/xstest/phase", name).await
+}
+
+/// Waits (on `w`, a watch covering `path`) until `path` reads `want`; gives up after
+/// [`DOM0_DEADLINE`] with `EIO`. Returns the path of the event that showed it and the value.
+async fn wait_value(
+    xs: &Xenstore,
+    w: &mut Watch<'_>,
+    path: &str,
+    want: &str,
+) -> Result<(String, String), XsError> {
+    let start = Instant::now();
+    loop {
+        let left = DOM0_DEADLINE.saturating_sub(start.elapsed());
+        let Ok(fired) = time::timeout(left, w.next()).await else {
+            println!("xstest: no {path}={want} from dom0 in {DOM0_DEADLINE:?}");
+            return Err(XsError::Errno(Errno::EIO));
+        };
+        let fired = fired?;
+        match xs.read(path).await {
+            Ok(v) if v == want => return Ok((fired, v)),
+            Ok(_) | Err(XsError::Errno(Errno::ENOENT)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 async fn run(xs: &'static Xenstore) -> Result<(), XsError> {
     let domid = xs.read("domid").await?;
     let name = xs.read("name").await?;
-    let home = xs
-        .domain_path(domid.parse().map_err(|_| XsError::Errno(Errno::EINVAL))?)
-        .await?;
+    let me: u16 = domid.parse().map_err(|_| XsError::Errno(Errno::EINVAL))?;
+    let home = xs.domain_path(me).await?;
     println!("xstest: domid={domid} name={name} home={home}");
 
-    // Write and read back, including a value larger than the 1 KiB ring.
+    // Values dom0 reads back, one larger than the 1 KiB ring.
     xs.write("data/xstest/hello", "world").await?;
-    let back = xs.read("data/xstest/hello").await?;
     let big: Vec<u8> = (0..2000u32).map(|i| b'a' + (i % 26) as u8).collect();
     xs.write("data/xstest/big", &big).await?;
-    let big_back = xs.read_bytes("data/xstest/big").await?;
-    println!(
-        "xstest: write-read hello={back} big-len={} big-equal={}",
-        big_back.len(),
-        big_back == big
-    );
 
     // A directory whose listing is larger than the ring.
     xs.mkdir("data/xstest/dir").await?;
@@ -63,30 +84,27 @@ async fn run(xs: &'static Xenstore) -> Result<(), XsError> {
     }
     let mut names = xs.directory("data/xstest/dir").await?;
     names.sort();
-    let bytes: usize = names.iter().map(|n| n.len() + 1).sum();
     println!(
-        "xstest: directory entries={} bytes={bytes} names={}",
+        "xstest: directory entries={} names={}",
         names.len(),
         names.join(",")
     );
 
-    // Many requests in flight at once, from concurrent tasks.
+    // Many requests in flight at once, from concurrent tasks: the values, in task order.
     let tasks: Vec<_> = (0..DIR_ENTRIES)
         .map(|i| minios::sched::spawn(async move { xs.read(&entry(i)).await }))
         .collect();
-    let mut right = 0;
-    for (i, t) in tasks.into_iter().enumerate() {
-        if t.await == Ok(format!("{i}")) {
-            right += 1;
-        }
+    let mut values = Vec::new();
+    for t in tasks {
+        values.push(outcome(&t.await));
     }
     println!(
-        "xstest: concurrent reads={right} max-in-flight={}",
+        "xstest: concurrent values={} max-in-flight={}",
+        values.join(","),
         xs.stats().max_in_flight
     );
 
     // Permissions: owned by us, no access for others, but read for dom0 listed explicitly.
-    let me: u16 = domid.parse().map_err(|_| XsError::Errno(Errno::EINVAL))?;
     let before = xs.get_perms("data/xstest/hello").await?;
     let new = [
         Perm {
@@ -106,13 +124,20 @@ async fn run(xs: &'static Xenstore) -> Result<(), XsError> {
         perms(&after)
     );
 
+    refusals(xs).await;
+    watch_phase(xs).await?;
+    tx::transactions(xs).await
+}
+
+/// Requests that must fail, with the errno each got.
+async fn refusals(xs: &Xenstore) {
     // Another domain's private node.
     let denied = xs.read("/local/domain/0/name").await;
     println!("xstest: other-domain read={}", outcome(&denied));
     let missing = xs.read("data/xstest/no-such-node").await;
     println!("xstest: missing read={}", outcome(&missing));
     // Requests xenstored itself refuses (XS_ERROR): a path with characters it does not
-    // allow, and a value over its per-node quota.
+    // allow, and a value over its per-node quota (dom0 checks the node does not exist).
     let bad = xs.read("data/xstest/bad path!").await;
     println!("xstest: malformed read={}", outcome(&bad));
     let huge: Vec<u8> = alloc::vec![b'x'; 4000];
@@ -121,9 +146,6 @@ async fn run(xs: &'static Xenstore) -> Result<(), XsError> {
         .await
         .map(|()| String::new());
     println!("xstest: oversized write={}", outcome(&big));
-
-    watch_phase(xs).await?;
-    transactions(xs).await
 }
 
 fn entry(i: usize) -> String {
@@ -153,122 +175,25 @@ fn outcome(r: &Result<String, XsError>) -> String {
     }
 }
 
-/// dom0 writes `data/xstest/watched` once we are in phase `watch`; the watch must fire.
+/// Phase `written`: dom0 reads what we wrote, writes `data/xstest/dom0-big`, then
+/// `data/xstest/watched`, whose watch must fire; then we read dom0's big value.
 async fn watch_phase(xs: &Xenstore) -> Result<(), XsError> {
     let mut w = xs.watch("data/xstest/watched").await?;
     let first = w.next().await?;
     println!("xstest: watch registered initial={first}");
-    phase(xs, "watch").await?;
+    phase(xs, "written").await?;
     let start = Instant::now();
-    loop {
-        let fired = time::timeout(Duration::from_secs(60), w.next()).await;
-        let Ok(path) = fired else {
-            println!("xstest: watch FAILED: no event in 60 s");
-            return Err(XsError::Errno(Errno::EIO));
-        };
-        let path = path?;
-        match xs.read("data/xstest/watched").await {
-            Ok(v) if v == "from-dom0" => {
-                println!(
-                    "xstest: watch fired path={path} value={v} after-ms={}",
-                    start.elapsed().as_millis()
-                );
-                return w.unwatch().await;
-            }
-            Ok(_) | Err(XsError::Errno(Errno::ENOENT)) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// The slowest transaction, and how many took 250 ms or more.
-#[derive(Default)]
-struct Slow {
-    max_ms: u128,
-    count: u32,
-}
-
-impl Slow {
-    fn record(&mut self, since: Instant) {
-        let ms = since.elapsed().as_millis();
-        self.max_ms = self.max_ms.max(ms);
-        if ms >= 250 {
-            self.count += 1;
-        }
-    }
-}
-
-/// One transaction incrementing `data/xstest/counter`; counts the closure's runs.
-async fn increment(xs: &Xenstore, runs: &mut u64) -> Result<(), XsError> {
-    xs.transaction(async |tx| {
-        *runs += 1;
-        let v = tx.read("data/xstest/counter").await?;
-        let n: u64 = v.parse().map_err(|_| XsError::Errno(Errno::EINVAL))?;
-        tx.write("data/xstest/counter", format!("{}", n + 1)).await
-    })
-    .await
-}
-
-/// TRANSACTIONS increments of `data/xstest/counter`, while dom0 increments it too. First a
-/// few alone, for the uncontended rate; the counter then restarts at 0.
-async fn transactions(xs: &Xenstore) -> Result<(), XsError> {
-    xs.write("data/xstest/counter", "0").await?;
-    let start = Instant::now();
-    let mut runs = 0u64;
-    let mut slow = Slow::default();
-    for _ in 0..UNCONTENDED {
-        let t = Instant::now();
-        increment(xs, &mut runs).await?;
-        slow.record(t);
-    }
+    let (path, value) = wait_value(xs, &mut w, "data/xstest/watched", "from-dom0").await?;
     println!(
-        "xstest: transactions alone n={UNCONTENDED} runs={runs} ms={} counter={} max-tx-ms={} slow-tx={}",
-        start.elapsed().as_millis(),
-        xs.read("data/xstest/counter").await?,
-        slow.max_ms,
-        slow.count
+        "xstest: watch fired path={path} value={value} after-ms={}",
+        start.elapsed().as_millis()
     );
-    xs.write("data/xstest/counter", "0").await?;
-    phase(xs, "tx").await?;
-    // Give dom0's incrementer a moment to start hammering the key.
-    time::sleep(Duration::from_millis(500)).await;
-    let before = xs.tx_stats();
-    let start = Instant::now();
-    let mut runs = 0u64;
-    let mut slow = Slow::default();
-    for i in 1..=TRANSACTIONS {
-        if i % 100 == 0 {
-            println!(
-                "xstest: transactions progress={i} ms={} eagain-retries={}",
-                start.elapsed().as_millis(),
-                xs.tx_stats().eagain_retries - before.eagain_retries
-            );
-        }
-        let t = Instant::now();
-        increment(xs, &mut runs).await?;
-        slow.record(t);
-    }
-    let ms = start.elapsed().as_millis();
-    let after = xs.tx_stats();
-    // dom0 reads the counter and lists our nodes before we go (our home goes with us).
-    let mut w = xs.watch("data/xstest/phase").await?;
-    phase(xs, "tx-done").await?;
-    let checked = time::timeout(Duration::from_secs(120), async {
-        loop {
-            w.next().await?;
-            if xs.read("data/xstest/phase").await? == "checked" {
-                return Ok::<(), XsError>(());
-            }
-        }
-    })
-    .await;
-    println!("xstest: dom0 checked={}", matches!(checked, Ok(Ok(()))));
+    w.unwatch().await?;
+    let theirs = xs.read_bytes("data/xstest/dom0-big").await?;
     println!(
-        "xstest: transactions done commits={} eagain-retries={} closure-runs={runs} ms={ms} max-tx-ms={} slow-tx={}",
-        after.commits - before.commits,
-        after.eagain_retries - before.eagain_retries,
-        slow.max_ms,
-        slow.count
+        "xstest: dom0-big len={} value={}",
+        theirs.len(),
+        String::from_utf8_lossy(&theirs)
     );
     Ok(())
 }

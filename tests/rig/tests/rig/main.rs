@@ -2,6 +2,7 @@
 //!
 //! To add a test: write `fn NAME(cx: &mut Ctx) -> Result<(), TestError>` in a module here and
 //! list it in [`ALL`] with the images it needs and the xenstored flavours it runs under.
+#![forbid(unsafe_code)]
 
 mod blk;
 mod control;
