@@ -12,6 +12,9 @@ use crate::blkfront::{BlkError, Op};
 
 const MIB: usize = 1 << 20;
 
+/// A boxed future borrowing the rig, as [`join_all`] takes them.
+type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
 fn overrides(s: &str) -> Overrides {
     Overrides::parse(s).unwrap()
 }
@@ -155,10 +158,7 @@ fn large_sectors_are_enforced_and_numbered_in_512_byte_units() {
 }
 
 /// Polls every future until all are ready, running `between` after each round.
-fn join_all<T>(
-    mut futs: Vec<Pin<Box<dyn Future<Output = T> + '_>>>,
-    mut between: impl FnMut(),
-) -> Vec<T> {
+fn join_all<T>(mut futs: Vec<BoxFut<'_, T>>, mut between: impl FnMut()) -> Vec<T> {
     let mut out: Vec<Option<T>> = futs.iter().map(|_| None).collect();
     let mut cx = Context::from_waker(Waker::noop());
     for _ in 0..10_000 {
@@ -184,12 +184,12 @@ fn thirty_two_reads_are_in_flight_at_once() {
     *rig.disk.lock().unwrap() = pattern(0, MIB);
     let mut bufs: Vec<Vec<u8>> = (0..32).map(|_| vec![0u8; 4096]).collect();
     let mut first = true;
-    let futs: Vec<Pin<Box<dyn Future<Output = Result<(), BlkError>> + '_>>> = bufs
+    let futs: Vec<BoxFut<'_, Result<(), BlkError>>> = bufs
         .iter_mut()
         .enumerate()
         .map(|(i, b)| {
             let lba = (i as u64 * 97) % 2040;
-            Box::pin(rig.dev.read(lba, b)) as Pin<Box<dyn Future<Output = _>>>
+            Box::pin(rig.dev.read(lba, b)) as BoxFut<'_, _>
         })
         .collect();
     let results = join_all(futs, || {
@@ -216,10 +216,10 @@ fn detach_fails_what_is_in_flight_and_every_grant_ends() {
     rig.backend(0, |b| b.mode = Mode::Silent);
     let mut bufs: Vec<Vec<u8>> = (0..32).map(|_| vec![0u8; 4096]).collect();
     let mut detached = false;
-    let futs: Vec<Pin<Box<dyn Future<Output = Result<(), BlkError>> + '_>>> = bufs
+    let futs: Vec<BoxFut<'_, Result<(), BlkError>>> = bufs
         .iter_mut()
         .enumerate()
-        .map(|(i, b)| Box::pin(rig.dev.read(i as u64 * 8, b)) as Pin<Box<dyn Future<Output = _>>>)
+        .map(|(i, b)| Box::pin(rig.dev.read(i as u64 * 8, b)) as BoxFut<'_, _>)
         .collect();
     let results = join_all(futs, || {
         if !detached {
