@@ -19,6 +19,10 @@ pub struct GuestSpec {
     /// `access=rw` (such as `access=ro` or `access=ro, devtype=cdrom`); missing or empty
     /// entries keep the default.
     pub disk_opts: Vec<String>,
+    /// Copy the disks into a tmpfs in dom0 and attach those copies: faster than the 9p
+    /// share, and blkback then offers discard (the loop device punches holes). The copies
+    /// are not brought back: [`GuestRun::disks_after`] shows the disks as they went in.
+    pub disks_in_ram: bool,
     /// The ramdisk (start_info mod_start/mod_len).
     pub ramdisk: Option<PathBuf>,
     /// The guest's command line (xl `extra=`).
@@ -43,6 +47,7 @@ impl GuestSpec {
             image: image.into(),
             disks: Vec::new(),
             disk_opts: Vec::new(),
+            disks_in_ram: false,
             ramdisk: None,
             extra: None,
             vif: false,
@@ -173,6 +178,9 @@ pub(crate) fn run_guest_args(name: &str, spec: &GuestSpec, st: &Staged) -> Vec<S
     }
     if spec.vif {
         a.push("--vif".into());
+    }
+    if spec.disks_in_ram {
+        a.push("--disks-in-ram".into());
     }
     a
 }
