@@ -1,5 +1,6 @@
 //! `xl block-detach` while 32 requests are in flight: every reader ends with the device
-//! gone, the disk closes by itself, no grant is left in use, and we keep running.
+//! gone, the disk closes by itself, no grant is left in use, and we keep running (dom0's
+//! xenstore ping after the detach is answered).
 
 use alloc::format;
 use alloc::string::String;
@@ -72,5 +73,8 @@ pub async fn run(o: &Overrides) -> Result<(), String> {
     if gone != READERS {
         return Err(format!("{gone} of {READERS} readers saw the device go"));
     }
+    // dom0 checks that we still answer.
+    crate::pattern::wait_for_dom0("ping").await?;
+    set_state("alive").await;
     Ok(())
 }

@@ -43,6 +43,7 @@ pub async fn run(o: &Overrides) -> Result<(), String> {
             .await
             .map_err(|e| format!("write at byte {at}: {e}"))?;
         at += n as u64;
+        progress("written", at, &t);
     }
     disk.flush().await.map_err(|e| format!("flush: {e}"))?;
     let wrote = t.elapsed();
@@ -55,6 +56,7 @@ pub async fn run(o: &Overrides) -> Result<(), String> {
         disk.read(at / ss, &mut buf[..n])
             .await
             .map_err(|e| format!("read at byte {at}: {e}"))?;
+        progress("read", at + n as u64, &t);
         fill(at / 512, &mut want[..n]);
         bad += buf[..n]
             .chunks(512)
@@ -74,6 +76,17 @@ pub async fn run(o: &Overrides) -> Result<(), String> {
     // then asks us to shut down; the disk is closed first.
     wait_for_dom0("checked").await?;
     close(&disk).await
+}
+
+/// Prints how far a pass got every 16 MiB (a slow rig shows where its time goes).
+fn progress(what: &str, at: u64, since: &Instant) {
+    if at.is_multiple_of(16 << 20) {
+        println!(
+            "blktest: {what} {} MiB in {} ms",
+            at >> 20,
+            since.elapsed().as_millis()
+        );
+    }
 }
 
 /// Waits (at most 120 s) until dom0's script writes `data/blktest/dom0` = `value`.
