@@ -215,6 +215,10 @@ impl<M: SharedMem, G: Granter, K: Kick> Device<M, G, K> {
     /// Discards `count` logical sectors at `lba` (they may then read back as anything,
     /// zeros on most backends). Refused if the backend did not offer discard.
     pub async fn discard(&self, lba: u64, count: u64) -> Result<(), BlkError> {
+        // A read-only disk or CD-ROM says so first (blkback offers them no discard either).
+        if let Some(e) = self.features.write_refusal() {
+            return Err(e);
+        }
         let Some(d) = self.features.discard else {
             return Err(BlkError::NotSupported(Op::Discard));
         };

@@ -281,6 +281,10 @@ fn read_only_disks_and_cdroms_refuse_writes_and_discards() {
             1,
             "only the read reached the backend"
         );
+        // blkback offers a read-only disk no discard: the refusal still says read-only.
+        nodes.insert("feature-discard", "0".into());
+        let rig = Rig::new(&nodes, &Overrides::default(), MIB);
+        assert_eq!(rig.run(rig.dev.discard(0, 8)), Err(err));
     }
 }
 
