@@ -422,8 +422,11 @@ echo "during: guest-state=$(st)"
 if xenstore-read "$be/state" >/dev/null 2>&1; then echo "during: backend=present"; else echo "during: backend=gone"; fi
 # The guest still answers: a xenstore handshake after the detach.
 xenstore-write "$d/data/blktest/dom0" ping
-wait_state alive
-echo "during: after-ping=$(st)"
+for _ in $(seq 600); do
+    [[ $(xenstore-read "$d/data/blktest/pong" 2>/dev/null) == alive ]] && break
+    sleep 0.1
+done
+echo "during: pong=$(xenstore-read "$d/data/blktest/pong" 2>/dev/null)"
 wait_state finished
 xl shutdown -w "$RIG_DOMID"
 echo "during: xl-rc=$?"
@@ -447,21 +450,26 @@ fn detach(cx: &mut Ctx) -> Result<(), TestError> {
             && dur.contains("during: detach-rc=0")
             && dur.contains("during: guest-state=detached")
             && dur.contains("during: backend=gone")
-            && dur.contains("during: after-ping=alive"),
+            && dur.contains("during: pong=alive"),
         "xl block-detach did not complete, or the guest did not go on:\n{dur}\n{con}"
     );
     check!(
         con.contains("detach in-flight=32") && con.contains("readers=32 gone=32 other-errors=[]"),
         "not every reader saw the device go:\n{con}"
     );
+    // blkback finishes the requests it took before it closes; what the guest had queued
+    // or sent after that fails (the 32 readers above). Nothing may be left granted.
     let failed: Option<u64> = con
         .lines()
         .find_map(|l| l.split("closed failed=").nth(1))
         .and_then(|r| r.split(' ').next()?.parse().ok());
     check!(
-        failed.is_some_and(|n| n > 0) && con.contains("stuck=0 handshake=true"),
-        "no request failed in flight, or grants were left:\n{con}"
+        failed.is_some() && con.contains("stuck=0 handshake=true"),
+        "the disk did not close cleanly, or grants were left:\n{con}"
     );
-    eprintln!("    requests failed in flight: {}", failed.unwrap_or(0));
+    eprintln!(
+        "    requests failed by the close itself: {}",
+        failed.unwrap_or(0)
+    );
     Ok(())
 }
