@@ -146,6 +146,30 @@ impl<M: SharedMem, G: Granter, K: Kick> Device<M, G, K> {
         let mut next = 0;
         let mut flights: Vec<Flight<'_, M, G, K>> = Vec::new();
         poll_fn(|cx| {
+            // Queue what fits first, then poll every flight, the new ones too: polling is
+            // what registers our waker with a request, so a request queued after the
+            // flights were polled would complete without waking us.
+            while next < len {
+                let range = next..(next + chunk).min(len);
+                let at = sector + (next / 512) as u64;
+                let io = match &dir {
+                    Dir::Read(_) => Io::Read {
+                        sector: at,
+                        len: range.len(),
+                    },
+                    Dir::Write(data) => Io::Write {
+                        sector: at,
+                        data: &data[range.clone()],
+                    },
+                };
+                let queue = self.pick();
+                match queue.lock().try_submit(&io, cx.waker()) {
+                    Poll::Ready(Ok(done)) => flights.push(Flight { queue, done, range }),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => break,
+                }
+                next += chunk;
+            }
             let mut failed = None;
             flights.retain_mut(|f| match f.done.poll(cx.waker()) {
                 Poll::Pending => true,
@@ -170,27 +194,6 @@ impl<M: SharedMem, G: Granter, K: Kick> Device<M, G, K> {
             });
             if let Some(e) = failed {
                 return Poll::Ready(Err(e));
-            }
-            while next < len {
-                let range = next..(next + chunk).min(len);
-                let at = sector + (next / 512) as u64;
-                let io = match &dir {
-                    Dir::Read(_) => Io::Read {
-                        sector: at,
-                        len: range.len(),
-                    },
-                    Dir::Write(data) => Io::Write {
-                        sector: at,
-                        data: &data[range.clone()],
-                    },
-                };
-                let queue = self.pick();
-                match queue.lock().try_submit(&io, cx.waker()) {
-                    Poll::Ready(Ok(done)) => flights.push(Flight { queue, done, range }),
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                    Poll::Pending => break,
-                }
-                next += chunk;
             }
             if next >= len && flights.is_empty() {
                 Poll::Ready(Ok(()))

@@ -157,14 +157,21 @@ fn large_sectors_are_enforced_and_numbered_in_512_byte_units() {
     );
 }
 
-/// Polls every future until all are ready, running `between` after each round.
+/// Polls every future until all are ready, each again only after it was woken, running
+/// `between` while none is woken (a lost wake-up fails the test).
 fn join_all<T>(mut futs: Vec<BoxFut<'_, T>>, mut between: impl FnMut()) -> Vec<T> {
     let mut out: Vec<Option<T>> = futs.iter().map(|_| None).collect();
-    let mut cx = Context::from_waker(Waker::noop());
+    let wakers: Vec<_> = futs.iter().map(|_| Woken::waker()).collect();
+    for (_, waker) in &wakers {
+        waker.wake_by_ref();
+    }
+    let mut idle = 0;
     for _ in 0..10_000 {
-        for (f, o) in futs.iter_mut().zip(out.iter_mut()) {
-            if o.is_none() {
-                if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+        let mut polled = false;
+        for ((f, o), (w, waker)) in futs.iter_mut().zip(out.iter_mut()).zip(&wakers) {
+            if o.is_none() && w.take() {
+                polled = true;
+                if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(waker)) {
                     *o = Some(v);
                 }
             }
@@ -172,9 +179,30 @@ fn join_all<T>(mut futs: Vec<BoxFut<'_, T>>, mut between: impl FnMut()) -> Vec<T
         if out.iter().all(Option::is_some) {
             return out.into_iter().map(Option::unwrap).collect();
         }
+        idle = if polled { 0 } else { idle + 1 };
+        assert!(idle < 100, "no future was woken (a lost wake-up)");
         between();
     }
     panic!("futures never completed");
+}
+
+/// The rig's 4 MiB writes took 30 s each: requests queued in a poll after the earlier ones
+/// were polled had no waker, so only the 30 s timeout polled the transfer again.
+#[test]
+fn a_transfer_is_woken_by_the_responses_to_its_requests() {
+    let nodes = linux_nodes(4 * MIB as u64);
+    let rig = Rig::new(&nodes, &overrides(""), 4 * MIB);
+    // Two requests of 1 MiB, one on each queue (a queue's pool lends one at a time).
+    let data = pattern(0, 2 * MIB);
+    let mut write = Box::pin(rig.dev.write(0, &data));
+    let (woken, waker) = Woken::waker();
+    let mut cx = Context::from_waker(&waker);
+    assert!(write.as_mut().poll(&mut cx).is_pending());
+    assert!(rig.dev.in_flight() > 1, "the write is split into requests");
+    rig.step();
+    assert_eq!(rig.dev.in_flight(), 0, "the backend answered them all");
+    assert!(woken.take(), "the responses woke the writer");
+    assert!(matches!(write.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
 }
 
 #[test]

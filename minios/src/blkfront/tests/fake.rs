@@ -3,8 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 
 use zerocopy::{FromBytes, IntoBytes};
 
@@ -390,15 +391,46 @@ impl Rig {
     }
 }
 
-/// Polls `fut` to its end, running `between` after every poll that was not ready.
+/// A waker that remembers it was woken.
+#[derive(Default)]
+pub struct Woken(AtomicBool);
+
+impl Woken {
+    /// A new flag and the waker that sets it.
+    pub fn waker() -> (Arc<Self>, Waker) {
+        let w = Arc::new(Self::default());
+        (w.clone(), Waker::from(w))
+    }
+
+    /// Whether it was woken since the last call.
+    pub fn take(&self) -> bool {
+        self.0.swap(false, Ordering::SeqCst)
+    }
+}
+
+impl Wake for Woken {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Polls `fut` to its end as an executor would: again only after it was woken, running
+/// `between` (the backend and the event handlers) while it waits. A future that is never
+/// woken although the backend answered (a lost wake-up) fails the test.
 pub fn drive<F: Future>(fut: F, mut between: impl FnMut()) -> F::Output {
     let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
+    let (woken, waker) = Woken::waker();
+    let mut cx = Context::from_waker(&waker);
     for _ in 0..100_000 {
         if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
             return v;
         }
-        between();
+        let mut idle = 0;
+        while !woken.take() {
+            idle += 1;
+            assert!(idle < 100, "the future was never woken (a lost wake-up)");
+            between();
+        }
     }
     panic!("the future never completed");
 }
