@@ -19,6 +19,7 @@ extern crate alloc;
 
 mod bench;
 mod detach;
+mod diag;
 mod pattern;
 
 use alloc::format;
