@@ -15,7 +15,7 @@ use crate::abi::blkif::{
     BlkifRequest, BlkifResponse, BlkifVdev, BLKIF_OP_DISCARD, BLKIF_OP_READ, BLKIF_OP_WRITE,
     BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_ERROR, BLKIF_RSP_OKAY,
 };
-use crate::ring::{FrontRing, InFlight, RingIndices, SharedMem};
+use crate::ring::{FrontRing, InFlight, SharedMem};
 
 /// Notifies the backend of new requests (the queue's event channel).
 pub trait Kick {
@@ -153,10 +153,6 @@ pub struct QueueStats {
     pub responses: u64,
     /// Notifications sent to the backend.
     pub kicks: u64,
-    /// Times responses were looked for (the event handler ran).
-    pub polls: u64,
-    /// The ring's indices (zero once closed).
-    pub ring: RingIndices,
     /// Requests in flight now.
     pub in_flight: usize,
     /// The buffer pool's counters.
@@ -197,11 +193,6 @@ impl<M: SharedMem, G: Granter, K: Kick> Queue<M, G, K> {
         QueueStats {
             in_flight: self.inflight.len(),
             pool: self.pool.stats(),
-            ring: self
-                .ring
-                .as_ref()
-                .map(FrontRing::indices)
-                .unwrap_or_default(),
             ..self.stats
         }
     }
@@ -334,7 +325,6 @@ impl<M: SharedMem, G: Granter, K: Kick> Queue<M, G, K> {
     /// Takes every response the backend produced and completes its request; returns how
     /// many. A protocol violation breaks the queue (see [`Queue::fail`]).
     pub fn poll_responses(&mut self) -> usize {
-        self.stats.polls += 1;
         let mut n = 0;
         while self.broken.is_none() {
             let Some(ring) = self.ring.as_mut() else {

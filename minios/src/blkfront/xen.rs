@@ -359,16 +359,6 @@ impl Disk {
         self.inner.dev.stats()
     }
 
-    /// The event channel of each queue.
-    pub fn ports(&self) -> Vec<Port> {
-        self.inner
-            .channels
-            .lock()
-            .iter()
-            .map(Channel::port)
-            .collect()
-    }
-
     /// How the disk stands.
     pub fn status(&self) -> DiskStatus {
         *self.inner.status.lock()

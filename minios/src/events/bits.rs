@@ -84,12 +84,6 @@ pub fn is_pending(bits: &impl EventBits, port: Port) -> bool {
     bits.pending(word) & bit != 0
 }
 
-/// Whether `port` is masked in shared_info.
-pub fn is_masked(bits: &impl EventBits, port: Port) -> bool {
-    let (word, bit) = split(port);
-    bits.masked(word) & bit != 0
-}
-
 /// The indexes of the set bits of `x`, lowest first.
 fn set_bits(mut x: u64) -> impl Iterator<Item = usize> {
     core::iter::from_fn(move || {

@@ -22,8 +22,8 @@ mod xen;
 
 #[cfg(target_os = "none")]
 pub use xen::{
-    alloc_unbound, bind_interdomain, bind_virq, close, set_handler, stats, status, vcpu_bits,
-    Channel, EventStats, PortStatus, Wait,
+    alloc_unbound, bind_interdomain, bind_virq, close, set_handler, stats, status, Channel,
+    EventStats, PortStatus, Wait,
 };
 #[cfg(target_os = "none")]
 pub(crate) use xen::{dispatch, init};

@@ -38,14 +38,6 @@ pub fn stats() -> EventStats {
     }
 }
 
-/// vCPU 0's `evtchn_upcall_pending` and `evtchn_pending_sel` as they stand (diagnostics).
-pub fn vcpu_bits() -> (u8, u64) {
-    (
-        SharedEvents::upcall_pending_byte().load(Ordering::SeqCst),
-        SharedEvents::selector_word().load(Ordering::SeqCst),
-    )
-}
-
 /// Sets up event delivery (the upcall entry is installed at boot by `sys`): the channels
 /// start_info gave us (console and xenstore, unmasked here), and a VIRQ_DEBUG handler.
 /// Called once at boot, with the heap.
@@ -227,11 +219,6 @@ impl Port {
     /// diagnostics; waiting uses [`Port::wait`]).
     pub fn is_pending(self) -> bool {
         bits::is_pending(&SharedEvents, self)
-    }
-
-    /// Whether the port is masked in shared_info (for diagnostics).
-    pub fn is_masked(self) -> bool {
-        bits::is_masked(&SharedEvents, self)
     }
 
     /// A future that completes when the port has fired since the last completed wait.

@@ -13,24 +13,6 @@ const REQ_EVENT: usize = 4;
 const RSP_PROD: usize = 8;
 const RSP_EVENT: usize = 12;
 
-/// A ring's indices as they stand, for diagnostics: the shared ones as last read and our
-/// private ones.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RingIndices {
-    /// Requests queued (private).
-    pub req_prod_pvt: u32,
-    /// The shared `req_prod`.
-    pub req_prod: u32,
-    /// The shared `req_event` (the backend's).
-    pub req_event: u32,
-    /// The shared `rsp_prod` (the backend's).
-    pub rsp_prod: u32,
-    /// The shared `rsp_event` (ours).
-    pub rsp_event: u32,
-    /// Responses taken (private).
-    pub rsp_cons: u32,
-}
-
 /// A frontend's view of a shared ring of requests `Req` and responses `Rsp` in `M` (one or
 /// more pages, `struct X_sring`): a private request producer, the response consumer, and the
 /// checks that keep a hostile backend from confusing us.
@@ -88,18 +70,6 @@ where
     /// The shared memory.
     pub fn mem(&self) -> &M {
         &self.mem
-    }
-
-    /// The indices as they stand.
-    pub fn indices(&self) -> RingIndices {
-        RingIndices {
-            req_prod_pvt: self.req_prod_pvt,
-            req_prod: self.mem.load_u32(REQ_PROD),
-            req_event: self.mem.load_u32(REQ_EVENT),
-            rsp_prod: self.mem.load_u32(RSP_PROD),
-            rsp_event: self.mem.load_u32(RSP_EVENT),
-            rsp_cons: self.rsp_cons,
-        }
     }
 
     /// Requests queued or published and not yet answered.

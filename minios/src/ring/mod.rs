@@ -25,7 +25,7 @@ mod xen;
 mod tests;
 
 pub use bytes::{ByteReader, ByteRing, ByteWriter};
-pub use front::{FrontRing, RingIndices};
+pub use front::FrontRing;
 pub use inflight::{InFlight, UnknownId};
 pub use mem::SharedMem;
 

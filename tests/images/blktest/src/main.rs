@@ -19,7 +19,6 @@ extern crate alloc;
 
 mod bench;
 mod detach;
-mod diag;
 mod pattern;
 
 use alloc::format;

@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec;
 use minios::blkfront::Overrides;
 use minios::println;
-use minios::time::{self, Instant};
+use minios::time::Instant;
 
 use crate::{close, open_first, print_stats, set_state, text};
 
@@ -136,40 +136,9 @@ pub async fn discard(o: &Overrides) -> Result<(), String> {
     let disk = open_first(o).await?;
     let ss = u64::from(disk.sector_size());
     let (lba, count) = ((1 << 20) / ss, (1 << 20) / ss);
-    let t = Instant::now();
-    crate::diag::dump(&disk, t);
-    let stop = crate::diag::monitor(&disk);
-    let r = disk.discard(lba, count).await;
-    println!(
-        "blktest: discard took {} ms: {r:?}",
-        t.elapsed().as_millis()
-    );
-    crate::diag::dump(&disk, t);
-    let t = Instant::now();
-    let mut one = vec![0u8; 4096];
-    let r = disk.read(0, &mut one).await;
-    println!(
-        "blktest: 4k read took {} ms: {r:?}",
-        t.elapsed().as_millis()
-    );
-    crate::diag::dump(&disk, t);
-    stop.store(true, core::sync::atomic::Ordering::SeqCst);
-    let t = Instant::now();
-    let r = disk.read(8, &mut one).await;
-    println!(
-        "blktest: unmonitored 4k read took {} ms: {r:?}",
-        t.elapsed().as_millis()
-    );
-    crate::diag::dump(&disk, t);
-    time::sleep(time::Duration::from_secs(2)).await;
-    let t = Instant::now();
-    let r = disk.discard(lba, count).await;
-    println!(
-        "blktest: unmonitored discard took {} ms: {r:?}",
-        t.elapsed().as_millis()
-    );
-    crate::diag::dump(&disk, t);
-    r.map_err(|e| format!("discard: {e}"))?;
+    disk.discard(lba, count)
+        .await
+        .map_err(|e| format!("discard: {e}"))?;
     disk.flush().await.map_err(|e| format!("flush: {e}"))?;
     let mut buf = vec![0xffu8; 1 << 20];
     disk.read(lba, &mut buf)
