@@ -28,6 +28,17 @@ const OURS: &[(&str, &str)] = &[
     ("one queue", "blk.queues=1"),
 ];
 
+/// dom0's side of one of our runs: blktest waits for the toolstack's shutdown request once
+/// it wrote `finished`, so ask for it then (up to 900 s).
+const SHUTDOWN_WHEN_FINISHED: &str = r#"
+d=/local/domain/$RIG_DOMID
+for _ in $(seq 9000); do
+    [[ $(xenstore-read "$d/data/blktest/state" 2>/dev/null) == finished ]] && break
+    sleep 0.1
+done
+xl shutdown -w "$RIG_DOMID"
+"#;
+
 /// One measurement: sequential MiB/s and random IOPS.
 #[derive(Clone, Copy)]
 struct Numbers {
@@ -144,6 +155,7 @@ fn blk() -> Result<(), String> {
             GuestSpec {
                 extra: Some(format!("bench bench.ios={IOS} {switches}")),
                 xl_config: Some(disk.clone()),
+                during: Some(SHUTDOWN_WHEN_FINISHED.into()),
                 timeout: Duration::from_secs(900),
                 ..GuestSpec::new(&image)
             },
