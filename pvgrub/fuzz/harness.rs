@@ -11,12 +11,45 @@ pub const TARGETS: &[&str] = &[
     "bzip2", "lzma", "xz", "lzo", "lz4", "zstd", "boot",
 ];
 
-/// Runs the target `name` on `data`. Parsers must return errors, never panic or hang.
-/// Every log record is formatted and [`shown`].
+/// Counts the heap, so that each input's peak can be held to [`heap_budget`]. (libFuzzer's
+/// own buffers and in-memory corpus are C++ allocations and not counted.)
+#[global_allocator]
+static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
+
+/// The most heap one input of `len` bytes may use at once: the largest kernel bounds the
+/// targets allow (the `boot` target: 32 MiB of output, an 8 MiB window and a 1 MiB initrd)
+/// plus 8 times the input (the disk copied once, caches, a parsed menu).
+fn heap_budget(len: usize) -> usize {
+    (48 << 20) + 8 * len
+}
+
+/// Runs the target `name` on `data`. Parsers must return errors, never panic or hang, and an
+/// input's heap peak stays within [`heap_budget`]. Every log record is formatted and [`shown`].
+#[allow(dead_code)] // the fuzz binaries' entry; the corpus replay test calls `measured`
 pub fn run(name: &str, data: &[u8]) {
+    measured(name, data);
+}
+
+/// [`run`], returning the input's heap peak in bytes.
+pub fn measured(name: &str, data: &[u8]) -> usize {
     if log::set_logger(&ShownLogger).is_ok() {
         log::set_max_level(log::LevelFilter::Trace);
     }
+    let base = HEAP.current_usage();
+    HEAP.reset_peak_usage();
+    dispatch(name, data);
+    let peak = HEAP.peak_usage().saturating_sub(base);
+    assert!(
+        peak <= heap_budget(data.len()),
+        "{name}: heap peak {peak} bytes for a {}-byte input, over the budget of {}",
+        data.len(),
+        heap_budget(data.len())
+    );
+    peak
+}
+
+/// The target `name`'s work on `data`.
+fn dispatch(name: &str, data: &[u8]) {
     match name {
         "menu_lst" => menu(data, pvgrub::menu::MenuFormat::MenuLst),
         "grub_cfg" => menu(data, pvgrub::menu::MenuFormat::GrubCfg),

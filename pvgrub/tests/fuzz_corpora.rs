@@ -1,6 +1,7 @@
 //! Replays every saved fuzz corpus (pvgrub/fuzz/corpus/TARGET/*) through the fuzz harness,
 //! once the targets, corpora and the harness's TARGETS agree (each target has a non-empty
-//! corpus, and no corpus or fuzz target lies outside TARGETS).
+//! corpus, and no corpus or fuzz target lies outside TARGETS). Each input's heap peak is held to
+//! the harness's budget; the largest per target is printed.
 
 mod fuzz_layout;
 #[path = "../fuzz/harness.rs"]
@@ -18,11 +19,18 @@ fn replay_saved_corpora() {
     );
     let mut inputs = 0;
     for target in harness::TARGETS {
+        // (heap peak, input length) of the input using the most heap.
+        let mut most = (0, 0);
         for path in fuzz_layout::corpus_files(&fuzz.join("corpus").join(target)).unwrap() {
             let data = std::fs::read(&path).expect("corpus file readable");
-            harness::run(target, &data);
+            most = most.max((harness::measured(target, &data), data.len()));
             inputs += 1;
         }
+        eprintln!(
+            "{target}: largest heap peak {} KiB (a {}-byte input)",
+            most.0 >> 10,
+            most.1
+        );
     }
     eprintln!(
         "replayed {inputs} corpus inputs over {} targets",
