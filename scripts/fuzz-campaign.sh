@@ -23,10 +23,11 @@ jobs=${3:-2}
 shift $(($# < 3 ? $# : 3))
 out=target/fuzz-campaign
 mkdir -p "$out"
+mapfile -t all < <(sed -n 's/^name = "\(.*\)"$/\1/p' pvgrub/fuzz/Cargo.toml)
 if [ $# -gt 0 ]; then
     targets=("$@")
 else
-    mapfile -t targets < <(sed -n 's/^name = "\(.*\)"$/\1/p' pvgrub/fuzz/Cargo.toml)
+    targets=("${all[@]}")
 fi
 limits=(-rss_limit_mb=256 -timeout=2 -max_len=1048576)
 fuzz=(cargo +nightly fuzz run --fuzz-dir pvgrub/fuzz --release --sanitizer none)
@@ -44,10 +45,9 @@ run_one() {
     if [ "$t" = boot ]; then
         lim=(-rss_limit_mb=1024 -malloc_limit_mb=256 -timeout=2 -max_len=1048576)
     fi
-    local start=$SECONDS rc=0 n=0 execs=0 spurious=0
+    local start=$SECONDS rc=0 execs=0 spurious=0
     : >"$out/$t.log"
     while [ $((s - (SECONDS - start))) -gt 0 ]; do
-        n=$((n + 1))
         rc=0
         "${fuzz[@]}" "$t" "$dir" "pvgrub/fuzz/corpus/$t" -- "${lim[@]}" \
             -max_total_time=$((s - (SECONDS - start))) -print_final_stats=1 \
@@ -116,7 +116,7 @@ done | xargs -P "$jobs" -L 1 bash -c \
     echo "| target | seconds | executions | exec/s | coverage | saved corpus (files) | findings |"
     echo "|---|---|---|---|---|---|---|"
     # Every target with a result in $out, this run's or an earlier one's.
-    for row in $(sed -n 's/^name = "\(.*\)"$/\1/p' pvgrub/fuzz/Cargo.toml); do
+    for row in "${all[@]}"; do
         [ -f "$out/$row.row" ] && cat "$out/$row.row"
     done
 } >"$out/campaign.md"

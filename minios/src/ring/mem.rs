@@ -28,41 +28,30 @@ pub trait SharedMem {
     fn write(&self, off: usize, data: &[u8]);
 }
 
-impl<T: SharedMem + ?Sized> SharedMem for &T {
-    fn len(&self) -> usize {
-        (**self).len()
-    }
-    fn load_u32(&self, off: usize) -> u32 {
-        (**self).load_u32(off)
-    }
-    fn store_u32(&self, off: usize, value: u32) {
-        (**self).store_u32(off, value)
-    }
-    fn read(&self, off: usize, out: &mut [u8]) {
-        (**self).read(off, out)
-    }
-    fn write(&self, off: usize, data: &[u8]) {
-        (**self).write(off, data)
-    }
+/// References and shared pointers to shared memory are shared memory.
+macro_rules! forward {
+    ($($ptr:ty),*) => {$(
+        impl<T: SharedMem + ?Sized> SharedMem for $ptr {
+            fn len(&self) -> usize {
+                (**self).len()
+            }
+            fn load_u32(&self, off: usize) -> u32 {
+                (**self).load_u32(off)
+            }
+            fn store_u32(&self, off: usize, value: u32) {
+                (**self).store_u32(off, value)
+            }
+            fn read(&self, off: usize, out: &mut [u8]) {
+                (**self).read(off, out)
+            }
+            fn write(&self, off: usize, data: &[u8]) {
+                (**self).write(off, data)
+            }
+        }
+    )*};
 }
 
-impl<T: SharedMem + ?Sized> SharedMem for Rc<T> {
-    fn len(&self) -> usize {
-        (**self).len()
-    }
-    fn load_u32(&self, off: usize) -> u32 {
-        (**self).load_u32(off)
-    }
-    fn store_u32(&self, off: usize, value: u32) {
-        (**self).store_u32(off, value)
-    }
-    fn read(&self, off: usize, out: &mut [u8]) {
-        (**self).read(off, out)
-    }
-    fn write(&self, off: usize, data: &[u8]) {
-        (**self).write(off, data)
-    }
-}
+forward!(&T, Rc<T>);
 
 /// Bytes in a page.
 #[cfg(any(test, target_os = "none"))]

@@ -123,6 +123,25 @@ pub fn elf(name: &str) -> PathBuf {
     xtask::build::root().join("target/images").join(name)
 }
 
+/// Builds the dom0 peer `tests/rig/peers/SOURCE` as a static program `dir/NAME` (warnings
+/// are errors), linked with `libs` (e.g. `-lxenstore`), and returns its path.
+pub fn build_peer(
+    dir: &std::path::Path,
+    source: &str,
+    name: &str,
+    libs: &[&str],
+) -> Result<PathBuf, TestError> {
+    let peer = dir.join(name);
+    output_of(
+        std::process::Command::new("gcc")
+            .args(["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+            .arg(&peer)
+            .arg(xtask::build::root().join("tests/rig/peers").join(source))
+            .args(libs),
+    )?;
+    Ok(peer)
+}
+
 /// Runs a host command to completion and returns its stdout; a failure is a test error.
 pub fn output_of(cmd: &mut std::process::Command) -> Result<String, TestError> {
     let shown = format!("{cmd:?}");

@@ -145,7 +145,7 @@ fn run_group(group: &[&Test], flavour: Xenstored, bootset: &BootSet, tally: &mut
     let mut boot_error: Option<String> = None;
     let mut reboots = 0;
     let mut crash_retries = 0;
-    // dom0 crash lines already seen on this boot.
+    // dom0 crash lines already seen on the current boot (reset when it boots).
     let mut seen_crashes = 0;
     let summary = |rig: Rig| {
         let s = rig.stats().clone();
@@ -161,71 +161,68 @@ fn run_group(group: &[&Test], flavour: Xenstored, bootset: &BootSet, tally: &mut
     };
     for t in group {
         let name = label(t, Some(flavour));
-        if let Some(e) = &boot_error {
-            tally.record(&name, Duration::ZERO, Err(e.clone()));
-            continue;
-        }
-        if rig.is_none() {
-            match Rig::boot(&opts) {
-                Ok(r) => rig = Some(r),
-                Err(e) => {
-                    let msg = format!("rig boot: {e}");
-                    tally.record(&name, Duration::ZERO, Err(msg.clone()));
-                    boot_error = Some(msg);
-                    continue;
-                }
+        let mut shown = name.clone();
+        for attempt in 0..2 {
+            if let Some(e) = &boot_error {
+                tally.record(&shown, Duration::ZERO, Err(e.clone()));
+                break;
             }
-        }
-        let (mut took, mut r) = run_one(t, rig.as_mut(), bootset, Some(flavour));
-        let mut label_now = name.clone();
-        let fault = matches!(&r, Err(TestError::Rig(e)) if e.is_rig_fault());
-        if let (Err(e), false) = (&r, fault) {
-            // A dom0 process that died of heap corruption or a signal (QEMU 7.2's TCG does
-            // that now and then, see dom0_healthy) is the rig's fault, not the test's: the
-            // test gets one more try on a fresh boot, and the output says so.
-            let health = rig.as_mut().map(|r| dom0_healthy(r, seen_crashes));
-            let crashed = dom0_crash_text(&e.to_string())
-                || health.as_ref().is_some_and(|h| h.crashes > seen_crashes);
-            if let Some(h) = &health {
-                seen_crashes = h.crashes;
-            }
-            if crashed {
-                println!("test {name} ... failed after a dom0 process crashed; retrying on a fresh boot:");
-                println!("    {}", e.to_string().replace('\n', "\n    "));
-                if let Some(old) = rig.take() {
-                    summary(old);
-                }
-                reboots += 1;
-                crash_retries += 1;
-                seen_crashes = 0;
+            if rig.is_none() {
                 match Rig::boot(&opts) {
-                    Ok(fresh) => rig = Some(fresh),
+                    Ok(r) => {
+                        rig = Some(r);
+                        seen_crashes = 0;
+                    }
                     Err(e) => {
                         let msg = format!("rig boot: {e}");
-                        tally.record(&name, Duration::ZERO, Err(msg.clone()));
+                        tally.record(&shown, Duration::ZERO, Err(msg.clone()));
                         boot_error = Some(msg);
-                        continue;
+                        break;
                     }
                 }
-                (took, r) = run_one(t, rig.as_mut(), bootset, Some(flavour));
-                label_now = format!("{name} (retried after a dom0 crash)");
-            } else if health.is_some_and(|h| !h.xenstored) {
+            }
+            let (took, r) = run_one(t, rig.as_mut(), bootset, Some(flavour));
+            let mut reboot = match &r {
+                Err(TestError::Rig(e)) if e.is_rig_fault() => Some("a rig fault"),
+                _ => None,
+            };
+            let mut retry = false;
+            if let (Err(e), None) = (&r, reboot) {
+                // A dom0 process that died of heap corruption or a signal (QEMU 7.2's TCG
+                // does that now and then, see dom0_healthy) is the rig's fault, not the
+                // test's: the test gets one more try on a fresh boot, and the output says so.
+                let health = rig.as_mut().map(|r| dom0_healthy(r, seen_crashes));
+                let crashed = dom0_crash_text(&e.to_string())
+                    || health.as_ref().is_some_and(|h| h.crashes > seen_crashes);
+                if let Some(h) = &health {
+                    seen_crashes = h.crashes;
+                }
+                if crashed && attempt == 0 {
+                    retry = true;
+                    reboot = Some("a dom0 process crash");
+                    println!(
+                        "test {name} ... failed after a dom0 process crashed; retrying on a fresh boot:"
+                    );
+                    println!("    {}", e.to_string().replace('\n', "\n    "));
+                    crash_retries += 1;
+                    shown = format!("{name} (retried after a dom0 crash)");
+                } else if health.is_some_and(|h| !h.xenstored) {
+                    reboot = Some("xenstored stopped answering");
+                }
+            }
+            if !retry {
+                tally.record(&shown, took, r.map_err(|e| e.to_string()));
+            }
+            if let Some(why) = reboot {
                 if let Some(old) = rig.take() {
                     summary(old);
                 }
                 reboots += 1;
-                println!("rig: rebooting: xenstored no longer answers (reboot {reboots})");
+                println!("rig: rebooting after {why} (reboot {reboots})");
             }
-        }
-        let broken = matches!(&r, Err(TestError::Rig(e)) if e.is_rig_fault());
-        tally.record(&label_now, took, r.map_err(|e| e.to_string()));
-        if broken {
-            if let Some(r) = rig.take() {
-                summary(r);
+            if !retry {
+                break;
             }
-            reboots += 1;
-            seen_crashes = 0;
-            println!("rig: rebooting after a rig fault (reboot {reboots})");
         }
     }
     if crash_retries > 0 {

@@ -2,11 +2,10 @@
 //! image (tests/images/evtest) and dom0's `evtchn-peer` (tests/rig/peers/evtchn_peer.c,
 //! built static by this test with gcc against libxen-dev's `xen/sys/evtchn.h`).
 
-use std::process::Command;
 use std::time::Duration;
 
 use rig_tests::rig::{GuestSpec, Outcome, Reason, RigError};
-use rig_tests::{check, image, output_of, Ctx, Needs, Test, TestError, Xenstored};
+use rig_tests::{build_peer, check, image, Ctx, Needs, Test, TestError, Xenstored};
 
 /// evtest with every phase: timers, loopback channel, dom0 peer, idle, VIRQ_DEBUG.
 pub const EVENTS: Test = Test {
@@ -66,14 +65,7 @@ fn number(text: &str, prefix: &str, key: &str) -> Option<u64> {
 
 fn events(cx: &mut Ctx) -> Result<(), TestError> {
     let dir = cx.scratch()?;
-    let src = xtask::build::root().join("tests/rig/peers/evtchn_peer.c");
-    let peer = dir.join("evtchn-peer");
-    output_of(
-        Command::new("gcc")
-            .args(["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
-            .arg(&peer)
-            .arg(&src),
-    )?;
+    let peer = build_peer(&dir, "evtchn_peer.c", "evtchn-peer", &[])?;
     let rig = cx.rig()?;
     let files = rig.share().join("files/evtest");
     std::fs::create_dir_all(&files).map_err(|e| RigError::io(files.display(), e))?;

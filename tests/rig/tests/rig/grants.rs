@@ -7,11 +7,10 @@
 //! xenstore.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rig_tests::rig::{GuestSpec, Outcome, Reason, RigError};
-use rig_tests::{check, image, output_of, Ctx, Needs, Test, TestError, Xenstored};
+use rig_tests::{build_peer, check, image, Ctx, Needs, Test, TestError, Xenstored};
 
 /// dom0 maps our grants; self grants, copy, read-only, churn, and blkback's ring.
 pub const GNTTEST: Test = Test {
@@ -79,14 +78,11 @@ fn saved_page(dir: &Path, name: &str, want: &[u8], dur: &str) -> Result<(), Test
 
 fn gnttest(cx: &mut Ctx) -> Result<(), TestError> {
     let dir = cx.scratch()?;
-    let src = xtask::build::root().join("tests/rig/peers/gnt_peer.c");
-    let peer = dir.join("gnt-peer");
-    output_of(
-        Command::new("gcc")
-            .args(["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
-            .arg(&peer)
-            .arg(&src)
-            .args(["-lxenstore", "-lxentoolcore"]),
+    let peer = build_peer(
+        &dir,
+        "gnt_peer.c",
+        "gnt-peer",
+        &["-lxenstore", "-lxentoolcore"],
     )?;
     // A blank 1 MiB disk: blkback reports 2048 sectors of 512 bytes.
     let disk = dir.join("blank.img");

@@ -3,11 +3,10 @@
 //! (tests/rig/peers/xs_incr.c, built static by this test against libxen-dev's libxenstore),
 //! which increments the guest's counter in its own transactions while the guest does.
 
-use std::process::Command;
 use std::time::Duration;
 
 use rig_tests::rig::{GuestSpec, Outcome, Reason, RigError};
-use rig_tests::{check, image, output_of, Ctx, Needs, Test, TestError, Xenstored};
+use rig_tests::{build_peer, check, image, Ctx, Needs, Test, TestError, Xenstored};
 
 /// Read, write, directory, requests in flight, perms, EACCES, watch, 1000 transactions.
 pub const XSTEST: Test = Test {
@@ -102,14 +101,11 @@ fn ls_entries(lines: &[&str]) -> Vec<(String, String)> {
 
 fn xstest(cx: &mut Ctx) -> Result<(), TestError> {
     let dir = cx.scratch()?;
-    let src = xtask::build::root().join("tests/rig/peers/xs_incr.c");
-    let peer = dir.join("xs-incr");
-    output_of(
-        Command::new("gcc")
-            .args(["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
-            .arg(&peer)
-            .arg(&src)
-            .args(["-lxenstore", "-lxentoolcore"]),
+    let peer = build_peer(
+        &dir,
+        "xs_incr.c",
+        "xs-incr",
+        &["-lxenstore", "-lxentoolcore"],
     )?;
     let flavour = cx.xenstored();
     let rig = cx.rig()?;
