@@ -10,6 +10,7 @@
 extern crate alloc;
 
 pub mod abi;
+pub mod blkfront;
 pub mod console;
 pub mod control;
 #[cfg(any(test, target_os = "none"))]

@@ -8,6 +8,11 @@
 #   --console FILE     capture the console with `xl console` into FILE
 #   --console-dir DIR  xenconsoled already logs guest consoles to DIR/guest-NAME.log
 #   --disk PATH        a disk image file: losetup, then phy:/dev/loopN as xvda (repeat: xvdb...)
+#   --disk-opts I=OPTS xl disk options of disk I (from 0) in place of access=rw, such as
+#                      'access=ro' or 'access=ro, devtype=cdrom'
+#   --disks-in-ram     copy the disks into a tmpfs first and attach the copies (faster than
+#                      a 9p share, and the loop device offers discard); they are not copied
+#                      back
 #   --ramdisk PATH     the guest's ramdisk (start_info mod_start/mod_len)
 #   --extra STR        the guest's command line
 #   --vif              one network interface on bridge xenbr0
@@ -29,8 +34,9 @@ set -uo pipefail
 export PATH=$PATH:/usr/sbin:/usr/lib/xen-4.17/bin
 
 image='' name='' console='' console_dir='' ramdisk='' extra='' vif=0 memory=64
-xl_config='' during='' during_out='' timeout=60 hotplug=''
+xl_config='' during='' during_out='' timeout=60 hotplug='' in_ram=0
 disks=()
+disk_opts=()
 
 die() { echo "run-guest: $*" >&2; exit 2; }
 report() { echo "rig-guest: $1=$2"; }
@@ -54,6 +60,8 @@ while (($#)); do
         --console) console=$2; shift ;;
         --console-dir) console_dir=$2; shift ;;
         --disk) disks+=("$2"); shift ;;
+        --disk-opts) disk_opts[${2%%=*}]=${2#*=}; shift ;;
+        --disks-in-ram) in_ram=1 ;;
         --ramdisk) ramdisk=$2; shift ;;
         --extra) extra=$2; shift ;;
         --vif) vif=1 ;;
@@ -80,6 +88,8 @@ loops=()
 cleanup() {
     local l
     for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+    # Lazily: blkback may still hold a loop device for a moment.
+    mountpoint -q "$work/ram" 2>/dev/null && { umount "$work/ram" 2>/dev/null || umount -l "$work/ram"; }
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -93,12 +103,20 @@ letters=(a b c d e f g h)
 disk_cfg=''
 for i in "${!disks[@]}"; do
     [[ -f ${disks[$i]} ]] || die "no disk ${disks[$i]}"
+    if ((in_ram)); then
+        mkdir -p "$work/ram"
+        mountpoint -q "$work/ram" || mount -t tmpfs -o size=90% rig-disks "$work/ram" ||
+            die "cannot mount a tmpfs for the disks"
+        cp --sparse=always "${disks[$i]}" "$work/ram/disk$i" || die "copying ${disks[$i]} failed"
+        disks[$i]=$work/ram/disk$i
+    fi
     l=$(losetup -f --show "${disks[$i]}") || die "losetup ${disks[$i]} failed"
     loops+=("$l")
+    opts=${disk_opts[$i]:-access=rw}
     if [[ -n $hotplug ]]; then
-        spec="vdev=xvd${letters[$i]}, access=rw, backendtype=phy, script=$hotplug/block, target=$l"
+        spec="vdev=xvd${letters[$i]}, $opts, backendtype=phy, script=$hotplug/block, target=$l"
     else
-        spec="phy:$l,xvd${letters[$i]},w"
+        spec="vdev=xvd${letters[$i]}, $opts, backendtype=phy, target=$l"
     fi
     disk_cfg+="${disk_cfg:+, }'$spec'"
 done

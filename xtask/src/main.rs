@@ -4,15 +4,16 @@
 //! - `cargo xtask run NAME [...]`: boot an image on the Xen-in-QEMU rig (or `--host` Xen).
 //! - `cargo xtask check`: the static checks (unsafe-code audit, rustfmt, clippy).
 //! - `cargo xtask test`: the checks, the host tests, the rig tests.
+//! - `cargo xtask bench blk`: blkfront against Linux's on the rig (`target/bench/blk.md`).
 #![forbid(unsafe_code)]
 
-use xtask::{build, check, rig};
+use xtask::{bench, build, check, rig};
 
 use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask check\n  cargo xtask test"
+        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask check\n  cargo xtask test\n  cargo xtask bench blk"
     );
     ExitCode::from(2)
 }
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         "run" => rig::cli::run(rest).map_err(|e| e.to_string()),
         "check" => check::cmd(rest).map_err(|e| e.to_string()),
         "test" => rig::cli::test(rest).map_err(|e| e.to_string()),
+        "bench" => bench::cmd(rest),
         _ => return usage(),
     };
     match result {

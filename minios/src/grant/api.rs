@@ -37,6 +37,13 @@ pub fn nr_entries() -> Result<u32, GrantError> {
     Ok(grants()?.table.nr_entries())
 }
 
+/// Grant references in use now: granted and not ended, including those leaked because a
+/// peer still held them when they were dropped. A driver that ended every grant it made
+/// leaves this where it found it.
+pub fn refs_in_use() -> Result<usize, GrantError> {
+    Ok(grants()?.refs.lock().in_use_count())
+}
+
 /// Access to one of our frames granted to another domain. Dropping it ends the access, or,
 /// if the peer still uses the frame, leaks the ref (never reused) with a warning.
 #[derive(Debug)]

@@ -24,4 +24,4 @@ pub use crate::sys::grant::{copy_from_grant, copy_to_grant, map_foreign, Foreign
 #[cfg(target_os = "none")]
 pub use crate::sys::mm::PoolPage;
 #[cfg(target_os = "none")]
-pub use api::{nr_entries, Grant, GrantedPage, GrantedPages};
+pub use api::{nr_entries, refs_in_use, Grant, GrantedPage, GrantedPages};

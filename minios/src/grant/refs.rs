@@ -57,6 +57,11 @@ impl RefAllocator {
     pub fn free_count(&self) -> usize {
         self.free.len()
     }
+
+    /// How many refs are allocated (granted, or kept because a peer still held them).
+    pub fn in_use_count(&self) -> usize {
+        self.in_use.iter().filter(|&&u| u).count()
+    }
 }
 
 #[cfg(test)]
@@ -95,6 +100,9 @@ mod tests {
         );
         assert_eq!(a.free(1000), Err(NotAllocated(1000)));
         assert_eq!(a.free_count(), 8);
+        assert_eq!(a.in_use_count(), 0);
+        let _ = a.alloc();
+        assert_eq!(a.in_use_count(), 1);
     }
 
     #[test]

@@ -57,6 +57,11 @@ where
         })
     }
 
+    /// Gives the shared memory back, for its owner to end the grants once the peer let go.
+    pub fn into_mem(self) -> M {
+        self.mem
+    }
+
     /// Entries in the ring (a power of two).
     pub fn size(&self) -> u32 {
         self.size

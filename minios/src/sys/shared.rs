@@ -54,27 +54,62 @@ impl SharedPage {
         self.atomic_u32(off).store(value, Ordering::Release)
     }
 
-    /// Copies `out.len()` bytes from the page at `off`.
+    /// Copies `out.len()` bytes from the page at `off`: volatile 8-byte loads where aligned,
+    /// bytes at the ends (one load per byte costs a softmmu lookup each under emulation).
     pub(crate) fn read_bytes(&self, off: usize, out: &mut [u8]) {
         assert!(
             off <= PAGE_SIZE && out.len() <= PAGE_SIZE - off,
             "read out of page"
         );
-        for (i, b) in out.iter_mut().enumerate() {
+        let (head, words, tail) = split_aligned(off, out.len());
+        for i in (0..head).chain(out.len() - tail..out.len()) {
             // SAFETY: in bounds (checked); volatile because the peer may write concurrently.
-            *b = unsafe { self.base.as_ptr().add(off + i).read_volatile() };
+            out[i] = unsafe { self.base.as_ptr().add(off + i).read_volatile() };
+        }
+        for (w, chunk) in out[head..head + 8 * words].chunks_exact_mut(8).enumerate() {
+            // SAFETY: off + head is 8-aligned (page-aligned base) and the word lies within
+            // [off, off + out.len()), inside the page (checked); volatile as above.
+            let v = unsafe {
+                self.base
+                    .as_ptr()
+                    .add(off + head + 8 * w)
+                    .cast::<u64>()
+                    .read_volatile()
+            };
+            chunk.copy_from_slice(&v.to_ne_bytes());
         }
     }
 
-    /// Copies `data` into the page at `off`.
+    /// Copies `data` into the page at `off` (8-byte volatile stores where aligned).
     pub(crate) fn write_bytes(&self, off: usize, data: &[u8]) {
         assert!(
             off <= PAGE_SIZE && data.len() <= PAGE_SIZE - off,
             "write out of page"
         );
-        for (i, b) in data.iter().enumerate() {
+        let (head, words, tail) = split_aligned(off, data.len());
+        for i in (0..head).chain(data.len() - tail..data.len()) {
             // SAFETY: in bounds (checked); volatile because the peer may read concurrently.
-            unsafe { self.base.as_ptr().add(off + i).write_volatile(*b) };
+            unsafe { self.base.as_ptr().add(off + i).write_volatile(data[i]) };
+        }
+        for (w, chunk) in data[head..head + 8 * words].chunks_exact(8).enumerate() {
+            let mut v = [0u8; 8];
+            v.copy_from_slice(chunk);
+            // SAFETY: 8-aligned and inside the page, as in read_bytes; volatile as above.
+            unsafe {
+                self.base
+                    .as_ptr()
+                    .add(off + head + 8 * w)
+                    .cast::<u64>()
+                    .write_volatile(u64::from_ne_bytes(v))
+            };
         }
     }
+}
+
+/// Splits `len` bytes at page offset `off` into leading bytes up to an 8-byte boundary, whole
+/// 8-byte words, and trailing bytes: `(head, words, tail)`, `head + 8 * words + tail == len`.
+fn split_aligned(off: usize, len: usize) -> (usize, usize, usize) {
+    let head = ((8 - off % 8) % 8).min(len);
+    let words = (len - head) / 8;
+    (head, words, len - head - 8 * words)
 }

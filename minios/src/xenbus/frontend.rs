@@ -171,10 +171,14 @@ impl<'a> Frontend<'a> {
     }
 }
 
+/// A state node that does not exist is `Unknown`. So is one we may not read: xenstored
+/// answers EACCES for a missing node whose nearest existing parent we cannot read, which is
+/// what a backend directory looks like while the toolstack is still creating or removing
+/// it. Waits on the state are bounded, so a node that stays unreadable ends in a timeout.
 async fn read_state(xs: &Xenstore, path: &str) -> Result<XenbusState, XenbusError> {
     match xs.read(path).await {
         Ok(v) => XenbusState::parse(&v).ok_or(XenbusError::BadState),
-        Err(XsError::Errno(Errno::ENOENT)) => Ok(XenbusState::Unknown),
+        Err(XsError::Errno(Errno::ENOENT | Errno::EACCES)) => Ok(XenbusState::Unknown),
         Err(e) => Err(e.into()),
     }
 }

@@ -15,6 +15,14 @@ pub struct GuestSpec {
     /// Disk image files, attached as xvda, xvdb, ... (`phy:` through losetup, writable).
     /// The rig works on copies: see [`GuestRun::disks_after`].
     pub disks: Vec<PathBuf>,
+    /// xl disk options of each disk, in [`GuestSpec::disks`] order, in place of the default
+    /// `access=rw` (such as `access=ro` or `access=ro, devtype=cdrom`); missing or empty
+    /// entries keep the default.
+    pub disk_opts: Vec<String>,
+    /// Copy the disks into a tmpfs in dom0 and attach those copies: faster than the 9p
+    /// share, and blkback then offers discard (the loop device punches holes). The copies
+    /// are not brought back: [`GuestRun::disks_after`] shows the disks as they went in.
+    pub disks_in_ram: bool,
     /// The ramdisk (start_info mod_start/mod_len).
     pub ramdisk: Option<PathBuf>,
     /// The guest's command line (xl `extra=`).
@@ -38,6 +46,8 @@ impl GuestSpec {
         GuestSpec {
             image: image.into(),
             disks: Vec::new(),
+            disk_opts: Vec::new(),
+            disks_in_ram: false,
             ramdisk: None,
             extra: None,
             vif: false,
@@ -149,6 +159,11 @@ pub(crate) fn run_guest_args(name: &str, spec: &GuestSpec, st: &Staged) -> Vec<S
     for d in &st.disks {
         a.extend(["--disk".into(), d.clone()]);
     }
+    for (i, o) in spec.disk_opts.iter().enumerate() {
+        if !o.is_empty() {
+            a.extend(["--disk-opts".into(), format!("{i}={o}")]);
+        }
+    }
     let opts = [
         ("--ramdisk", st.ramdisk.clone()),
         ("--extra", spec.extra.clone()),
@@ -163,6 +178,9 @@ pub(crate) fn run_guest_args(name: &str, spec: &GuestSpec, st: &Staged) -> Vec<S
     }
     if spec.vif {
         a.push("--vif".into());
+    }
+    if spec.disks_in_ram {
+        a.push("--disks-in-ram".into());
     }
     a
 }

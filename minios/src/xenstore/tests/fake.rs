@@ -122,7 +122,8 @@ impl Server {
             let m = msg(16, h.req_id, h.tx_id, format!("{name}\0").as_bytes());
             s.reply(m)
         };
-        if let Some(p) = &path {
+        // Like xenstored, a watch (4) or unwatch (5) is not checked against permissions.
+        if let Some(p) = path.as_ref().filter(|_| !matches!(h.kind, 4 | 5)) {
             if self.private.contains(p) {
                 return err(self, "EACCES");
             }

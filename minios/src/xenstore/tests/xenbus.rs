@@ -211,3 +211,22 @@ fn a_backend_that_goes_away_after_connecting_is_noticed() {
     fake.0.lock().unwrap().outside_rm(&format!("{BE}/state"));
     assert_eq!(block_on(gone), Ok(XenbusState::Unknown));
 }
+
+#[test]
+fn an_unreadable_backend_state_is_waited_for_like_a_missing_one() {
+    // xenstored answers EACCES for a missing node under a parent we cannot read yet.
+    let (fake, xs) = setup();
+    let state = format!("{BE}/state");
+    fake.0.lock().unwrap().private.push(state.clone());
+    let fe = block_on(Frontend::new(&xs, FE)).unwrap();
+    assert_eq!(block_on(fe.backend_state()), Ok(XenbusState::Unknown));
+    let mut wait = pin!(fe.wait_backend(|s| s == XenbusState::InitWait));
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(wait.as_mut().poll(&mut cx).is_pending());
+    {
+        let mut s = fake.0.lock().unwrap();
+        s.private.clear();
+        s.outside_write(&state, XenbusState::InitWait.as_str().as_bytes());
+    }
+    assert_eq!(block_on(wait), Ok(XenbusState::InitWait));
+}

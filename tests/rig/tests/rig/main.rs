@@ -4,6 +4,7 @@
 //! list it in [`ALL`] with the images it needs and the xenstored flavours it runs under.
 #![forbid(unsafe_code)]
 
+mod blk;
 mod console;
 mod control;
 mod events;
@@ -35,6 +36,15 @@ const ALL: &[Test] = &[
     xenstore::XSTEST,
     grants::GNTTEST,
     console::CONTEST,
+    blk::PATTERN,
+    blk::PATTERN_NO_INDIRECT,
+    blk::PATTERN_NO_PERSISTENT,
+    blk::PATTERN_ONE_PAGE_RING,
+    blk::PATTERN_ONE_QUEUE,
+    blk::READONLY,
+    blk::CDROM,
+    blk::DISCARD,
+    blk::DETACH,
 ];
 
 fn main() -> ExitCode {

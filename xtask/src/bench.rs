@@ -1,0 +1,229 @@
+//! `cargo xtask bench blk`: our blkfront (blktest's bench mode) against a Linux PV domU
+//! (Debian's kernel, the rig's dom0 kernel, with its xen-blkfront) on the same backing file
+//! in one rig boot: a sequential read of 256 MiB in 1 MiB reads and 4 KiB random reads at
+//! queue depth 32; then ours with each feature switched off. Writes `target/bench/blk.md`.
+//!
+//! The backing file is 256 MiB of random bytes in a tmpfs in dom0, on one loop device that
+//! every run attaches (xl `disk=` through the rig's fast block hotplug script). On Linux the
+//! loads are `dd bs=1M iflag=direct` and blk-bench (scripts/bench/blk_bench.c: the same
+//! sequential read, and 32 threads each with one O_DIRECT 4 KiB pread in flight).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::build::{build, root};
+use crate::rig::{BootSet, GuestSpec, Rig, RigOptions};
+
+const BYTES: u64 = 256 << 20;
+const IOS: u64 = 8192;
+
+/// Our runs: a label and the blktest switches.
+const OURS: &[(&str, &str)] = &[
+    ("all features", ""),
+    ("no indirect descriptors", "blk.indirect=0"),
+    ("no persistent grants", "blk.persistent=0"),
+    ("one-page ring", "blk.ring-order=0"),
+    ("one queue", "blk.queues=1"),
+];
+
+/// dom0's side of one of our runs: blktest waits for the toolstack's shutdown request once
+/// it wrote `finished`, so ask for it then (up to 900 s).
+const SHUTDOWN_WHEN_FINISHED: &str = r#"
+d=/local/domain/$RIG_DOMID
+for _ in $(seq 9000); do
+    [[ $(xenstore-read "$d/data/blktest/state" 2>/dev/null) == finished ]] && break
+    sleep 0.1
+done
+xl shutdown -w "$RIG_DOMID"
+"#;
+
+/// One measurement: sequential MiB/s and random IOPS.
+#[derive(Clone, Copy)]
+struct Numbers {
+    mib_s: f64,
+    iops: f64,
+}
+
+/// `cargo xtask bench NAME`.
+pub fn cmd(args: &[String]) -> Result<(), String> {
+    match args {
+        [name] if name == "blk" => blk(),
+        _ => Err("usage: cargo xtask bench blk".into()),
+    }
+}
+
+fn run_tool(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let out = cmd.output().map_err(|e| format!("{shown}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{shown}: {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+/// The value after `key=` in the first line of `text` containing `prefix`.
+fn field(text: &str, prefix: &str, key: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.contains(prefix))?;
+    let at = line.find(&format!(" {key}="))? + key.len() + 2;
+    line[at..].split(' ').next()?.trim().parse().ok()
+}
+
+fn numbers(console: &str, seq: &str, rand: &str) -> Result<Numbers, String> {
+    let get = |p: &str, k: &str| {
+        field(console, p, k).ok_or_else(|| format!("no `{p} ... {k}=` in:\n{console}"))
+    };
+    let (bytes, seq_us) = (get(seq, "bytes")?, get(seq, "us")?);
+    let (ios, rand_us) = (get(rand, "ios")?, get(rand, "us")?);
+    Ok(Numbers {
+        mib_s: bytes as f64 / (1 << 20) as f64 / (seq_us as f64 / 1e6),
+        iops: ios as f64 / (rand_us as f64 / 1e6),
+    })
+}
+
+/// Builds blk-bench and the Linux domU's initramfs into `dir`.
+fn linux_initramfs(dir: &Path) -> Result<PathBuf, String> {
+    let bench = dir.join("blk-bench");
+    run_tool(
+        Command::new("gcc")
+            .args([
+                "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o",
+            ])
+            .arg(&bench)
+            .arg(root().join("scripts/bench/blk_bench.c")),
+    )?;
+    let cpio = dir.join("linux-domu.cpio");
+    run_tool(
+        Command::new(root().join("scripts/bench/linux-domu-initramfs.sh"))
+            .arg(&bench)
+            .arg(&cpio),
+    )?;
+    Ok(cpio)
+}
+
+fn blk() -> Result<(), String> {
+    let dir = root().join("target/bench");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let image = build(&["blktest".to_string()])?.remove(0);
+    let bootset = BootSet::ensure().map_err(|e| e.to_string())?;
+    let cpio = linux_initramfs(&dir)?;
+    let mut rig = Rig::boot(&RigOptions::default()).map_err(|e| e.to_string())?;
+    let setup = format!(
+        "set -e\nmkdir -p /run/bench\nmount -t tmpfs -o size=300m bench /run/bench\n\
+         dd if=/dev/urandom of=/run/bench/disk.img bs=1M count={} 2>/dev/null\n\
+         losetup -f --show /run/bench/disk.img\n",
+        BYTES >> 20
+    );
+    let job = rig
+        .job(&setup, Duration::from_secs(300))
+        .map_err(|e| e.to_string())?;
+    let loopdev = job.output.trim().lines().last().unwrap_or("").to_string();
+    if job.rc != 0 || !loopdev.starts_with("/dev/loop") {
+        return Err(format!("setting up the backing file: {}", job.output));
+    }
+    let disk = format!(
+        "disk = [ 'vdev=xvda, access=rw, backendtype=phy, \
+         script=/share/bin/hotplug/block, target={loopdev}' ]\n"
+    );
+    let mut run = |spec: GuestSpec, seq: &str, rand: &str| -> Result<Numbers, String> {
+        eprintln!("bench: {}", spec.extra.as_deref().unwrap_or(""));
+        let r = rig.run_guest(&spec).map_err(|e| e.to_string())?;
+        numbers(&r.console, seq, rand).map_err(|e| format!("{e}\n{}", r.log))
+    };
+    let linux = run(
+        GuestSpec {
+            ramdisk: Some(cpio),
+            extra: Some(format!(
+                "console=hvc0 quiet bench.bytes={BYTES} bench.ios={IOS}"
+            )),
+            memory_mb: Some(256),
+            xl_config: Some(disk.clone()),
+            timeout: Duration::from_secs(900),
+            ..GuestSpec::new(&bootset.kernel)
+        },
+        "linux-bench: blk-bench: seq-read",
+        "linux-bench: blk-bench: rand-read",
+    )?;
+    let mut ours = Vec::new();
+    for (label, switches) in OURS {
+        let n = run(
+            GuestSpec {
+                extra: Some(format!("bench bench.ios={IOS} {switches}")),
+                xl_config: Some(disk.clone()),
+                during: Some(SHUTDOWN_WHEN_FINISHED.into()),
+                timeout: Duration::from_secs(900),
+                ..GuestSpec::new(&image)
+            },
+            "blktest: bench seq-read",
+            "blktest: bench rand-read",
+        )?;
+        ours.push((*label, *switches, n));
+    }
+    rig.shutdown();
+    let table = table(linux, &ours);
+    let out = dir.join("blk.md");
+    std::fs::write(&out, &table).map_err(|e| format!("{}: {e}", out.display()))?;
+    print!("{table}");
+    eprintln!("bench: wrote {}", out.display());
+    Ok(())
+}
+
+fn table(linux: Numbers, ours: &[(&str, &str, Numbers)]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "# blkfront benchmark (Xen 4.17 in QEMU TCG, dom0 blkback, one rig boot)\n\n\
+         Backing file: {} MiB of random bytes in dom0's tmpfs, one loop device. Sequential: \
+         {} MiB in 1 MiB reads, one at a time. Random: {IOS} reads of 4 KiB at queue depth \
+         32. Linux: Debian's 6.1 kernel as a PV domU (xen-blkfront), blk-bench \
+         (scripts/bench/blk_bench.c).\n",
+        BYTES >> 20,
+        BYTES >> 20
+    );
+    let _ = writeln!(
+        t,
+        "| frontend | seq read MiB/s | ratio | 4 KiB rand read IOPS (QD32) | ratio |\n\
+         | --- | ---: | ---: | ---: | ---: |"
+    );
+    let _ = writeln!(
+        t,
+        "| Linux 6.1 xen-blkfront | {:.1} | 1.00 | {:.0} | 1.00 |",
+        linux.mib_s, linux.iops
+    );
+    for (label, switches, n) in ours {
+        let what = if switches.is_empty() {
+            format!("ours, {label}")
+        } else {
+            format!("ours, {label} (`{switches}`)")
+        };
+        let _ = writeln!(
+            t,
+            "| {what} | {:.1} | {:.2} | {:.0} | {:.2} |",
+            n.mib_s,
+            n.mib_s / linux.mib_s,
+            n.iops,
+            n.iops / linux.iops
+        );
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_read_from_console_lines() {
+        let con = "x\nblktest: bench seq-read bytes=268435456 us=2000000\n\
+                   blktest: bench rand-read ios=8192 qd=32 us=4096000\n";
+        let n = numbers(con, "blktest: bench seq-read", "blktest: bench rand-read").unwrap();
+        assert_eq!(n.mib_s, 128.0);
+        assert_eq!(n.iops, 2000.0);
+        assert!(numbers("nothing", "a", "b").is_err());
+    }
+}
