@@ -1,7 +1,9 @@
 //! `cargo xtask bench blk`: our blkfront (blktest's bench mode) against a Linux PV domU
 //! (Debian's kernel, the rig's dom0 kernel, with its xen-blkfront) on the same backing file
 //! in one rig boot: a sequential read of 256 MiB in 1 MiB reads and 4 KiB random reads at
-//! queue depth 32; then ours with each feature switched off. Writes `target/bench/blk.md`.
+//! queue depth 32; then ours with each feature switched off. The whole set runs `ROUNDS`
+//! times, interleaved, and the table gives each row's median and range (the rig's speed drifts
+//! with the host's load). Writes `target/bench/blk.md`.
 //!
 //! The backing file is 256 MiB of random bytes in a tmpfs in dom0, on one loop device that
 //! every run attaches (xl `disk=` through the rig's fast block hotplug script). On Linux the
@@ -18,6 +20,8 @@ use crate::rig::{BootSet, GuestSpec, Rig, RigOptions};
 
 const BYTES: u64 = 256 << 20;
 const IOS: u64 = 8192;
+/// Rounds of the whole set (Linux, then ours with each switch) in one rig boot.
+const ROUNDS: usize = 3;
 
 /// Our runs: a label and the blktest switches.
 const OURS: &[(&str, &str)] = &[
@@ -44,6 +48,26 @@ xl shutdown -w "$RIG_DOMID"
 struct Numbers {
     mib_s: f64,
     iops: f64,
+}
+
+/// One row's measurements over the rounds: median, lowest and highest of each figure.
+struct Spread {
+    mib_s: [f64; 3],
+    iops: [f64; 3],
+}
+
+impl Spread {
+    fn of(runs: &[Numbers]) -> Spread {
+        let stats = |f: fn(&Numbers) -> f64| {
+            let mut v: Vec<f64> = runs.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            [v[v.len() / 2], v[0], v[v.len() - 1]]
+        };
+        Spread {
+            mib_s: stats(|n| n.mib_s),
+            iops: stats(|n| n.iops),
+        }
+    }
 }
 
 /// `cargo xtask bench NAME`.
@@ -135,37 +159,46 @@ fn blk() -> Result<(), String> {
         let r = rig.run_guest(&spec).map_err(|e| e.to_string())?;
         numbers(&r.console, seq, rand).map_err(|e| format!("{e}\n{}", r.log))
     };
-    let linux = run(
-        GuestSpec {
-            ramdisk: Some(cpio),
-            extra: Some(format!(
-                "console=hvc0 quiet bench.bytes={BYTES} bench.ios={IOS}"
-            )),
-            memory_mb: Some(256),
-            xl_config: Some(disk.clone()),
-            timeout: Duration::from_secs(900),
-            ..GuestSpec::new(&bootset.kernel)
-        },
-        "linux-bench: blk-bench: seq-read",
-        "linux-bench: blk-bench: rand-read",
-    )?;
-    let mut ours = Vec::new();
-    for (label, switches) in OURS {
-        let n = run(
-            GuestSpec {
-                extra: Some(format!("bench bench.ios={IOS} {switches}")),
-                xl_config: Some(disk.clone()),
-                during: Some(SHUTDOWN_WHEN_FINISHED.into()),
-                timeout: Duration::from_secs(900),
-                ..GuestSpec::new(&image)
-            },
-            "blktest: bench seq-read",
-            "blktest: bench rand-read",
-        )?;
-        ours.push((*label, *switches, n));
+    let linux_spec = GuestSpec {
+        ramdisk: Some(cpio),
+        extra: Some(format!(
+            "console=hvc0 quiet bench.bytes={BYTES} bench.ios={IOS}"
+        )),
+        memory_mb: Some(256),
+        xl_config: Some(disk.clone()),
+        timeout: Duration::from_secs(900),
+        ..GuestSpec::new(&bootset.kernel)
+    };
+    let mut linux = Vec::new();
+    let mut ours = vec![Vec::new(); OURS.len()];
+    for round in 1..=ROUNDS {
+        eprintln!("bench: round {round}/{ROUNDS}");
+        linux.push(run(
+            linux_spec.clone(),
+            "linux-bench: blk-bench: seq-read",
+            "linux-bench: blk-bench: rand-read",
+        )?);
+        for ((_, switches), runs) in OURS.iter().zip(&mut ours) {
+            runs.push(run(
+                GuestSpec {
+                    extra: Some(format!("bench bench.ios={IOS} {switches}")),
+                    xl_config: Some(disk.clone()),
+                    during: Some(SHUTDOWN_WHEN_FINISHED.into()),
+                    timeout: Duration::from_secs(900),
+                    ..GuestSpec::new(&image)
+                },
+                "blktest: bench seq-read",
+                "blktest: bench rand-read",
+            )?);
+        }
     }
+    let ours: Vec<_> = OURS
+        .iter()
+        .zip(&ours)
+        .map(|((label, switches), runs)| (*label, *switches, Spread::of(runs)))
+        .collect();
     rig.shutdown();
-    let table = table(linux, &ours);
+    let table = table(&Spread::of(&linux), &ours);
     let out = dir.join("blk.md");
     std::fs::write(&out, &table).map_err(|e| format!("{}: {e}", out.display()))?;
     print!("{table}");
@@ -173,7 +206,7 @@ fn blk() -> Result<(), String> {
     Ok(())
 }
 
-fn table(linux: Numbers, ours: &[(&str, &str, Numbers)]) -> String {
+fn table(linux: &Spread, ours: &[(&str, &str, Spread)]) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
@@ -181,7 +214,8 @@ fn table(linux: Numbers, ours: &[(&str, &str, Numbers)]) -> String {
          Backing file: {} MiB of random bytes in dom0's tmpfs, one loop device. Sequential: \
          {} MiB in 1 MiB reads, one at a time. Random: {IOS} reads of 4 KiB at queue depth \
          32. Linux: Debian's 6.1 kernel as a PV domU (xen-blkfront), blk-bench \
-         (scripts/bench/blk_bench.c).\n",
+         (scripts/bench/blk_bench.c). {ROUNDS} rounds, interleaved: each figure is the \
+         median (lowest-highest); ratios are of medians.\n",
         BYTES >> 20,
         BYTES >> 20
     );
@@ -190,10 +224,14 @@ fn table(linux: Numbers, ours: &[(&str, &str, Numbers)]) -> String {
         "| frontend | seq read MiB/s | ratio | 4 KiB rand read IOPS (QD32) | ratio |\n\
          | --- | ---: | ---: | ---: | ---: |"
     );
+    let cell = |v: [f64; 3], digits: usize| {
+        format!("{:.digits$} ({:.digits$}-{:.digits$})", v[0], v[1], v[2])
+    };
     let _ = writeln!(
         t,
-        "| Linux 6.1 xen-blkfront | {:.1} | 1.00 | {:.0} | 1.00 |",
-        linux.mib_s, linux.iops
+        "| Linux 6.1 xen-blkfront | {} | 1.00 | {} | 1.00 |",
+        cell(linux.mib_s, 1),
+        cell(linux.iops, 0)
     );
     for (label, switches, n) in ours {
         let what = if switches.is_empty() {
@@ -203,11 +241,11 @@ fn table(linux: Numbers, ours: &[(&str, &str, Numbers)]) -> String {
         };
         let _ = writeln!(
             t,
-            "| {what} | {:.1} | {:.2} | {:.0} | {:.2} |",
-            n.mib_s,
-            n.mib_s / linux.mib_s,
-            n.iops,
-            n.iops / linux.iops
+            "| {what} | {} | {:.2} | {} | {:.2} |",
+            cell(n.mib_s, 1),
+            n.mib_s[0] / linux.mib_s[0],
+            cell(n.iops, 0),
+            n.iops[0] / linux.iops[0]
         );
     }
     t
@@ -225,5 +263,19 @@ mod tests {
         assert_eq!(n.mib_s, 128.0);
         assert_eq!(n.iops, 2000.0);
         assert!(numbers("nothing", "a", "b").is_err());
+    }
+
+    #[test]
+    fn spreads_are_median_lowest_highest() {
+        let runs: Vec<Numbers> = [3.0, 1.0, 2.0]
+            .iter()
+            .map(|&x| Numbers {
+                mib_s: x,
+                iops: 10.0 * x,
+            })
+            .collect();
+        let s = Spread::of(&runs);
+        assert_eq!(s.mib_s, [2.0, 1.0, 3.0]);
+        assert_eq!(s.iops, [20.0, 10.0, 30.0]);
     }
 }
