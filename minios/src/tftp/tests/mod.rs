@@ -1,0 +1,1 @@
+//! Host tests of the TFTP client against a fake server.
