@@ -16,10 +16,12 @@
 
 use core::net::SocketAddr;
 
-use super::error::{ConfigError, Text, TftpError, Violation, WireError};
-use super::options::{Negotiated, OackError, Options};
-use super::wire::{self, ErrorCode, OptionList, Packet, MAX_REQUEST};
-use crate::time::{Duration, Instant};
+use super::error::{ConfigError, Text, TftpError, Violation};
+use super::options::{Negotiated, Options};
+use super::wire::{self, ErrorCode, Packet, MAX_REQUEST};
+use crate::time::Instant;
+
+mod events;
 
 /// The longest wait between two sends is the timeout times 2 to this power.
 const MAX_BACKOFF_SHIFT: u8 = 4;
@@ -83,15 +85,20 @@ pub struct Client {
     delivered: u64,
     /// Blocks received in order since our last ACK.
     since_ack: u16,
-    /// A gap in this window was already answered with an ACK.
+    /// A gap was answered with an ACK, and the server has not had another ACK since: the
+    /// blocks of its old window still arriving are not answered again.
     gap_acked: bool,
     /// Sends of the packet now awaiting an answer (0: the ACK is not due yet).
     tries: u8,
     deadline: Instant,
-    /// The packet to send: the RRQ until the server answers, then ACKs and ERRORs.
-    tx: [u8; MAX_REQUEST],
+    rrq: [u8; MAX_REQUEST],
     rrq_len: usize,
+    /// The ACK or ERROR to send.
+    tx: [u8; TX_LEN],
 }
+
+/// The longest ACK or ERROR the client sends: an ERROR with a [`Text`] message.
+const TX_LEN: usize = 4 + Text::CAPACITY + 1;
 
 /// ERROR 5, the answer to a packet from a stranger (RFC 1350).
 const UNKNOWN_TID: &[u8] = b"\0\x05\0\x05Unknown transfer ID\0";
@@ -112,8 +119,8 @@ impl Client {
             return Err(ConfigError::BadName.into());
         }
         let (options, n) = opts.request();
-        let mut tx = [0; MAX_REQUEST];
-        let Ok(rrq_len) = wire::emit_rrq(&mut tx, name, &options[..n]) else {
+        let mut rrq = [0; MAX_REQUEST];
+        let Ok(rrq_len) = wire::emit_rrq(&mut rrq, name, &options[..n]) else {
             let shortest = wire::emit_rrq(&mut [0; MAX_REQUEST], b"x", &options[..n]);
             let max = MAX_REQUEST + 1 - shortest.unwrap_or(MAX_REQUEST);
             let len = name.len();
@@ -133,8 +140,9 @@ impl Client {
             gap_acked: false,
             tries: 1,
             deadline: now,
-            tx,
+            rrq,
             rrq_len,
+            tx: [0; TX_LEN],
         };
         client.arm(now);
         Ok(client)
@@ -144,7 +152,7 @@ impl Client {
     pub fn start(&self) -> Datagram<'_> {
         Datagram {
             to: self.server,
-            bytes: &self.tx[..self.rrq_len],
+            bytes: &self.rrq[..self.rrq_len],
         }
     }
 
@@ -242,7 +250,10 @@ impl Client {
         self.tries += 1;
         self.arm(now);
         if self.state == State::Requested {
-            return self.step(&[], Some((self.server, self.rrq_len)));
+            return Step {
+                send: Some(self.start()),
+                ..self.step(&[], None)
+            };
         }
         // The server starts its window again after this ACK.
         self.since_ack = 0;
@@ -260,152 +271,5 @@ impl Client {
         let to = self.tid.map(|port| SocketAddr::new(self.server.ip(), port));
         self.fail(TftpError::Aborted { code, message }, to.map(|_| code))
             .send
-    }
-
-    fn accept_oack(&mut self, options: OptionList<'_>, now: Instant) -> Step<'static, '_> {
-        match Negotiated::from_oack(&self.opts, options) {
-            Ok(neg) => {
-                self.neg = neg;
-                self.oack = true;
-                self.state = State::Transfer;
-                self.tries = 1;
-                self.arm(now);
-                self.ack()
-            }
-            Err(OackError::Refused(why)) => {
-                let server = self.server.ip();
-                let code = ErrorCode::OPTION_REFUSED;
-                self.fail(TftpError::Refused { server, why }, Some(code))
-            }
-            Err(OackError::TooLarge(e)) => self.fail(e, Some(ErrorCode::OPTION_REFUSED)),
-        }
-    }
-
-    /// A DATA packet in the transfer.
-    fn data<'p>(&mut self, block: u16, data: &'p [u8], now: Instant) -> Step<'p, '_> {
-        let blksize = self.neg.blksize;
-        if data.len() > usize::from(blksize) {
-            let len = data.len();
-            return self.violation(Violation::BlockTooLong { len, blksize });
-        }
-        let ahead = block.wrapping_sub(self.last.wrapping_add(1));
-        if ahead != 0 {
-            if ahead < self.neg.windowsize && !self.gap_acked {
-                // A gap in the window: ask for everything after our last block, once.
-                self.gap_acked = true;
-                self.since_ack = 0;
-                self.tries = self.tries.max(1);
-                self.arm(now);
-                return self.ack();
-            }
-            // Our ACK of a whole window was lost: the server sends the window again.
-            let resend = block == self.last && self.since_ack == 0 && !self.gap_acked;
-            return if resend && self.blocks > 0 {
-                self.ack()
-            } else {
-                self.step(&[], None)
-            };
-        }
-        let total = self.delivered + data.len() as u64;
-        if total > self.opts.max_size {
-            let e = TftpError::TooLarge {
-                max: self.opts.max_size,
-                announced: self.neg.tsize,
-            };
-            return self.fail(e, Some(ErrorCode::DISK_FULL));
-        }
-        self.last = block;
-        self.blocks += 1;
-        self.delivered = total;
-        self.since_ack += 1;
-        self.gap_acked = false;
-        self.tries = 0;
-        self.arm(now);
-        if data.len() < usize::from(blksize) {
-            self.state = State::Done;
-            if let Some(announced) = self.neg.tsize.filter(|&n| n != total) {
-                let what = Violation::SizeMismatch {
-                    announced,
-                    received: total,
-                };
-                self.state = State::Failed(TftpError::Protocol {
-                    server: self.server.ip(),
-                    what,
-                });
-            }
-            return Step { data, ..self.ack() };
-        }
-        if self.since_ack >= self.neg.windowsize {
-            self.since_ack = 0;
-            self.tries = 1;
-            return Step { data, ..self.ack() };
-        }
-        Step {
-            data,
-            ..self.step(&[], None)
-        }
-    }
-
-    /// After the last block: a repeat of it means our final ACK was lost.
-    fn after_done(&mut self, parsed: Result<Packet<'_>, WireError>) -> Step<'static, '_> {
-        match parsed {
-            Ok(Packet::Data { block, .. }) if block == self.last => self.ack(),
-            _ => self.step(&[], None),
-        }
-    }
-
-    /// Sends ACK of the last block in order to the server's TID.
-    fn ack(&mut self) -> Step<'static, '_> {
-        let len = wire::emit_ack(&mut self.tx, self.last).unwrap_or(0);
-        let to = SocketAddr::new(self.server.ip(), self.tid.unwrap_or(self.server.port()));
-        self.step(&[], Some((to, len)))
-    }
-
-    /// Fails with ERROR 4 to the server.
-    fn violation(&mut self, what: Violation) -> Step<'static, '_> {
-        let server = self.server.ip();
-        let e = TftpError::Protocol { server, what };
-        self.fail(e, Some(ErrorCode::ILLEGAL_OPERATION))
-    }
-
-    /// Ends the transfer with `e`, sending ERROR `code` to the server's TID if given.
-    fn fail(&mut self, e: TftpError, code: Option<ErrorCode>) -> Step<'static, '_> {
-        self.state = State::Failed(e);
-        let to = SocketAddr::new(self.server.ip(), self.tid.unwrap_or(self.server.port()));
-        let send = code.map(|code| {
-            let text = match e {
-                TftpError::Aborted { message, .. } => message,
-                _ => Text::new(code.text().unwrap_or_default().as_bytes()),
-            };
-            // A NUL in the caller's message ends it; Text is short enough to fit.
-            let message = text
-                .as_bytes()
-                .split(|&b| b == 0)
-                .next()
-                .unwrap_or_default();
-            (
-                to,
-                wire::emit_error(&mut self.tx, code, message).unwrap_or(0),
-            )
-        });
-        self.step(&[], send)
-    }
-
-    /// The deadline for the packet sent `self.tries` times (or the ACK not yet due).
-    fn arm(&mut self, now: Instant) {
-        let shift = self.tries.saturating_sub(1).min(MAX_BACKOFF_SHIFT);
-        let wait = Duration::from_secs(u64::from(self.opts.timeout()) << shift);
-        self.deadline = now + wait;
-    }
-
-    fn step<'p>(&self, data: &'p [u8], send: Option<(SocketAddr, usize)>) -> Step<'p, '_> {
-        Step {
-            data,
-            send: send.map(|(to, len)| Datagram {
-                to,
-                bytes: &self.tx[..len],
-            }),
-            status: self.status(),
-        }
     }
 }

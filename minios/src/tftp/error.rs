@@ -3,6 +3,8 @@
 use core::fmt;
 use core::net::IpAddr;
 
+use super::text::Size;
+pub use super::text::Text;
 use super::wire::{ErrorCode, Opcode, TftpOption};
 
 /// Why a datagram is not a well-formed TFTP packet (or could not be written).
@@ -34,72 +36,6 @@ impl fmt::Display for WireError {
             Self::TrailingBytes => f.write_str("bytes follow the end of the packet"),
             Self::NulInString => f.write_str("a string holds a NUL byte"),
             Self::BufferTooSmall => f.write_str("the packet does not fit its buffer"),
-        }
-    }
-}
-
-/// Up to [`Text::CAPACITY`] bytes from the peer (a message, an option name or value), kept
-/// without allocating and shown with every byte outside printable ASCII escaped (`\x1b`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Text {
-    bytes: [u8; Text::CAPACITY],
-    len: u8,
-    cut: bool,
-}
-
-impl Text {
-    /// The most bytes kept; the rest is shown as `...`.
-    pub const CAPACITY: usize = 64;
-
-    /// The first [`Text::CAPACITY`] bytes of `b`.
-    pub fn new(b: &[u8]) -> Self {
-        let len = b.len().min(Self::CAPACITY);
-        let mut bytes = [0; Self::CAPACITY];
-        bytes[..len].copy_from_slice(&b[..len]);
-        Text {
-            bytes,
-            len: len as u8,
-            cut: b.len() > len,
-        }
-    }
-
-    /// The bytes kept.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
-    }
-}
-
-impl fmt::Debug for Text {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "\"{self}\"")
-    }
-}
-
-impl fmt::Display for Text {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for &b in self.as_bytes() {
-            match b {
-                b'\\' => f.write_str("\\\\")?,
-                0x20..=0x7e => fmt::Write::write_char(f, char::from(b))?,
-                _ => write!(f, "\\x{b:02x}")?,
-            }
-        }
-        if self.cut {
-            f.write_str("...")?;
-        }
-        Ok(())
-    }
-}
-
-/// A size in the largest binary unit that divides it (`64 MiB`, `1536 KiB`, `1000 bytes`).
-struct Size(u64);
-
-impl fmt::Display for Size {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            n if n != 0 && n % (1 << 20) == 0 => write!(f, "{} MiB", n >> 20),
-            n if n != 0 && n % (1 << 10) == 0 => write!(f, "{} KiB", n >> 10),
-            n => write!(f, "{n} bytes"),
         }
     }
 }

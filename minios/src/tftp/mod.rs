@@ -10,6 +10,7 @@
 pub mod client;
 mod error;
 pub mod options;
+mod text;
 pub mod wire;
 
 #[cfg(test)]

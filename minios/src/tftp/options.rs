@@ -1,6 +1,7 @@
 //! What the client asks for ([`Options`]), and checking the server's OACK against it.
 
-use super::error::{ConfigError, Refusal, Text, TftpError};
+use super::error::{ConfigError, Refusal, TftpError};
+use super::text::Text;
 use super::wire::{self, OptionList, TftpOption, BLKSIZE_RANGE, DEFAULT_BLKSIZE};
 
 /// What a client asks the server for, and its own limits.
