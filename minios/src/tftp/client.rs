@@ -175,6 +175,11 @@ impl Client {
         self.neg
     }
 
+    /// The server's transfer address (its TID), once it has answered.
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.tid.map(|port| SocketAddr::new(self.server.ip(), port))
+    }
+
     /// The bytes handed to the caller so far.
     pub fn delivered(&self) -> u64 {
         self.delivered
@@ -188,7 +193,7 @@ impl Client {
             if matches!(parsed, Ok(Packet::Error { .. })) {
                 return self.step(&[], None); // an error is never answered
             }
-            log::warn!("tftp: a packet from {from}, not the server's transfer port");
+            log::debug!("tftp: a packet from {from}, not the server's transfer port");
             let send = Some(Datagram {
                 to: from,
                 bytes: UNKNOWN_TID,
@@ -268,7 +273,7 @@ impl Client {
             return None;
         }
         let message = Text::new(message.as_bytes());
-        let to = self.tid.map(|port| SocketAddr::new(self.server.ip(), port));
+        let to = self.peer();
         self.fail(TftpError::Aborted { code, message }, to.map(|_| code))
             .send
     }

@@ -34,6 +34,7 @@ fn a_stranger_gets_error_5_and_the_transfer_goes_on() {
 #[test]
 fn the_first_answer_fixes_the_transfer_port() {
     let mut client = Client::new(SERVER, "f", Options::plain(1 << 20), NOW).unwrap();
+    assert_eq!(client.peer(), None);
     let step = client.receive(tid(), b"\x00\x03\x00\x01abc", NOW);
     assert_eq!(step.send.unwrap().to.port(), TID);
     assert_eq!(step.status, Status::Done);
@@ -41,6 +42,7 @@ fn the_first_answer_fixes_the_transfer_port() {
     let mut client = Client::new(SERVER, "f", Options::plain(1 << 20), NOW).unwrap();
     let full = [&b"\x00\x03\x00\x01"[..], &[7; 512]].concat();
     assert_eq!(client.receive(tid(), &full, NOW).status, Status::Running);
+    assert_eq!(client.peer(), Some(tid()));
     let other = SocketAddr::new(SERVER.ip(), TID + 1);
     let step = client.receive(other, &full, NOW);
     assert_eq!(error_code(step.send.unwrap().bytes), 5);
