@@ -225,7 +225,7 @@ pub fn transfer(data: &[u8]) {
                 [&[0, 5, 0, tag >> 4][..], input.bytes(4), &[0]].concat(),
             ),
             6 => {
-                now = now + Duration::from_millis(u64::from(input.byte()) * 10);
+                now += Duration::from_millis(u64::from(input.byte()) * 10);
                 continue;
             }
             _ => (OTHER_HOST, input.bytes(usize::from(tag >> 3)).to_vec()),
