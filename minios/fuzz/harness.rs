@@ -6,14 +6,25 @@ use core::task::{Poll, Waker};
 use minios::xenstore::conn::{Conn, MAX_QUEUED_EVENTS};
 use minios::xenstore::wire::{self, Header, Message, Request, HEADER_LEN};
 
+#[path = "tftp.rs"]
+mod tftp;
+
 /// Every target name, as used for `fuzz_targets/NAME.rs` and `corpus/NAME/`.
-pub const TARGETS: &[&str] = &["xs_reply_stream", "xs_payload"];
+#[allow(dead_code)] // read by the corpus replay test; each fuzz binary runs one target
+pub const TARGETS: &[&str] = &[
+    "xs_reply_stream",
+    "xs_payload",
+    "tftp_packet",
+    "tftp_transfer",
+];
 
 /// Runs the target `name` on `data`. Parsers must return errors, never panic or hang.
 pub fn run(name: &str, data: &[u8]) {
     match name {
         "xs_reply_stream" => reply_stream(data),
         "xs_payload" => payload(data),
+        "tftp_packet" => tftp::packet(data),
+        "tftp_transfer" => tftp::transfer(data),
         _ => panic!("unknown fuzz target {name}"),
     }
 }

@@ -20,6 +20,7 @@ pub mod grant;
 pub mod mm;
 pub mod ring;
 pub mod sched;
+pub mod tftp;
 pub mod time;
 pub mod xenbus;
 pub mod xenstore;
