@@ -19,7 +19,7 @@ use super::BlkError;
 use crate::abi::grant_table::GrantRef;
 use crate::abi::xen::DomId;
 use crate::events::{self, Channel, Port};
-use crate::grant::{Grant, GrantedPages, PoolPage};
+use crate::grant::{Grant, GrantError, GrantedPages, PoolPage};
 use crate::time::{self, Duration};
 use crate::xenbus::{Frontend, XenbusError, XenbusState};
 use crate::xenstore;
@@ -84,11 +84,10 @@ pub struct XenGranter {
 impl Granter for XenGranter {
     type Page = XenPage;
 
-    fn grant(&mut self, writable: bool) -> Result<XenPage, BlkError> {
+    fn grant(&mut self, writable: bool) -> Result<XenPage, GrantError> {
         let page = match self.spare.pop() {
             Some(p) => p,
-            None => PoolPage::alloc()
-                .map_err(|_| BlkError::Grant(crate::grant::GrantError::NoFrames))?,
+            None => PoolPage::alloc().map_err(|_| GrantError::NoFrames)?,
         };
         match Grant::new(self.domid, &page, !writable) {
             Ok(grant) => Ok(XenPage {
@@ -97,7 +96,7 @@ impl Granter for XenGranter {
             }),
             Err(e) => {
                 self.spare.push(page);
-                Err(e.into())
+                Err(e)
             }
         }
     }
