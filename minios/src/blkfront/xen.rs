@@ -65,7 +65,7 @@ impl Drop for XenPage {
         if let Some(grant) = self.grant.take() {
             if let Err((grant, e)) = grant.end() {
                 log::warn!(
-                    "blkfront: buffer ref {} still in use ({e}); leaking it",
+                    "grant: buffer ref {} still in use ({e}); leaking it",
                     grant.gref()
                 );
                 core::mem::forget(grant);
@@ -79,6 +79,16 @@ impl Drop for XenPage {
 pub struct XenGranter {
     domid: DomId,
     spare: Vec<PoolPage>,
+}
+
+impl XenGranter {
+    /// Grants to `domid`.
+    pub(crate) fn new(domid: DomId) -> Self {
+        Self {
+            domid,
+            spare: Vec::new(),
+        }
+    }
 }
 
 impl Granter for XenGranter {
@@ -121,7 +131,7 @@ impl Granter for XenGranter {
 impl Kick for Port {
     fn kick(&self) {
         if let Err(e) = self.notify() {
-            log::warn!("blkfront: notifying port {self}: {e}");
+            log::warn!("notifying port {self}: {e}");
         }
     }
 }
@@ -282,10 +292,7 @@ impl Disk {
                 grefs: ring.grefs().collect(),
                 port: chan.port().raw(),
             });
-            let granter = XenGranter {
-                domid,
-                spare: Vec::new(),
-            };
+            let granter = XenGranter::new(domid);
             let pool = BufPool::new(granter, o.persistent, pages);
             let q = Queue::new(ring, pool, chan.port(), handle)?;
             queues.push(Arc::new(spin::Mutex::new(q)));

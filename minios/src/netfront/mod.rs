@@ -24,9 +24,15 @@ pub mod queue;
 pub mod rx;
 pub mod tx;
 
+#[cfg(target_os = "none")]
+mod xen;
+
 #[cfg(test)]
 mod tests;
 
 pub use device::{NetDevice, Signal};
 pub use error::NetError;
 pub use features::{Features, Overrides};
+
+#[cfg(target_os = "none")]
+pub use xen::{Net, NetStatus, XenNetDevice};
