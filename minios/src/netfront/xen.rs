@@ -23,6 +23,8 @@ use crate::xenstore::{self, Errno, XsError};
 
 /// How long the connect and close handshakes may take.
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(20);
+/// How long closing waits for the backend to answer the last tx requests.
+const DRAIN_LIMIT: Duration = Duration::from_secs(1);
 /// How long grants the backend still holds after closing are tried again.
 const END_LIMIT: Duration = Duration::from_secs(5);
 /// Tx buffer pages per queue (packets of one page in flight at once).
@@ -65,10 +67,27 @@ struct Inner {
 }
 
 impl Inner {
+    /// Tx requests not yet answered, after taking the responses there are.
+    fn tx_in_flight(&self) -> usize {
+        self.queues
+            .iter()
+            .map(|q| {
+                let mut q = q.lock();
+                q.reclaim();
+                q.stats().tx.in_flight
+            })
+            .sum()
+    }
+
     /// Stops the queues, runs the close handshake, ends every grant (retrying those the
     /// backend still maps for a while).
     async fn shutdown(&self) -> NetStatus {
         *self.status.lock() = NetStatus::Closing;
+        // Packets sent last may not be answered yet (or not yet taken): give them a moment.
+        let end = time::Instant::now() + DRAIN_LIMIT;
+        while time::Instant::now() < end && self.tx_in_flight() > 0 {
+            time::sleep(Duration::from_millis(5)).await;
+        }
         let mut failed = 0;
         let mut rings: Vec<GrantedPages> = Vec::new();
         for q in &self.queues {
