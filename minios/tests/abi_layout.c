@@ -417,6 +417,15 @@ static void union_views(void)
     ex.u.gso.type = XEN_NETIF_GSO_TYPE_TCPV6;
     ex.u.gso.features = 0xa55a;
     dump("netif_extra_info_gso", &ex, sizeof(ex));
+    memset(&ex, 0, sizeof(ex));
+    ex.type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD;
+    ex.u.mcast.addr[0] = 0x01;
+    ex.u.mcast.addr[1] = 0x00;
+    ex.u.mcast.addr[2] = 0x5e;
+    ex.u.mcast.addr[3] = 0x7f;
+    ex.u.mcast.addr[4] = 0x12;
+    ex.u.mcast.addr[5] = 0x34;
+    dump("netif_extra_info_mcast", &ex, sizeof(ex));
 
     memset(&op, 0, sizeof(op));
     op.cmd = MMUEXT_SET_LDT;

@@ -268,6 +268,9 @@ fn union_views_match_c() {
         XEN_NETIF_EXTRA_FLAG_MORE,
     );
     assert_eq!(built.as_bytes(), bytes);
+    let (ex, _) = c_struct::<NetifExtraInfo>("netif_extra_info_mcast");
+    assert_eq!(ex.r#type, XEN_NETIF_EXTRA_TYPE_MCAST_ADD);
+    assert_eq!(ex.mcast_addr(), [0x01, 0x00, 0x5e, 0x7f, 0x12, 0x34]);
 
     let (_, bytes) = c_struct::<MmuextOp>("mmuext_op_set_ldt");
     assert_eq!(

@@ -13,8 +13,8 @@
 
 use alloc::vec::Vec;
 
-use super::BlkError;
 use crate::abi::grant_table::GrantRef;
+use crate::grant::GrantError;
 
 /// A page of ours granted to the backend.
 pub trait BufPage {
@@ -31,7 +31,7 @@ pub trait Granter {
     /// A granted page.
     type Page: BufPage;
     /// A page granted to the backend, writable by it if `writable`.
-    fn grant(&mut self, writable: bool) -> Result<Self::Page, BlkError>;
+    fn grant(&mut self, writable: bool) -> Result<Self::Page, GrantError>;
     /// Ends the page's grant; the page is handed back if the backend still maps it.
     fn end(&mut self, page: Self::Page) -> Result<(), Self::Page>;
 }
@@ -110,7 +110,7 @@ impl<G: Granter> BufPool<G> {
 
     /// `n` pages (writable by the backend if `writable`), or `None` if the pool has not
     /// that many to spare now (wait for pages to come back).
-    pub fn take(&mut self, n: usize, writable: bool) -> Result<Option<Vec<G::Page>>, BlkError> {
+    pub fn take(&mut self, n: usize, writable: bool) -> Result<Option<Vec<G::Page>>, GrantError> {
         if n > self.available() {
             return Ok(None);
         }

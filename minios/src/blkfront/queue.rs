@@ -242,13 +242,13 @@ impl<M: SharedMem, G: Granter, K: Kick> Queue<M, G, K> {
         }
         let data = match self.pool.take(nd, matches!(io, Io::Read { .. })) {
             Ok(p) => p.unwrap_or_default(),
-            Err(e) => return Poll::Ready(Err(e)),
+            Err(e) => return Poll::Ready(Err(e.into())),
         };
         let indirect = match self.pool.take(ni, false) {
             Ok(p) => p.unwrap_or_default(),
             Err(e) => {
                 self.pool.give(data);
-                return Poll::Ready(Err(e));
+                return Poll::Ready(Err(e.into()));
             }
         };
         if let Io::Write { data: bytes, .. } = io {

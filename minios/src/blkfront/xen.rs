@@ -19,7 +19,7 @@ use super::BlkError;
 use crate::abi::grant_table::GrantRef;
 use crate::abi::xen::DomId;
 use crate::events::{self, Channel, Port};
-use crate::grant::{Grant, GrantedPages, PoolPage};
+use crate::grant::{Grant, GrantError, GrantedPages, PoolPage};
 use crate::time::{self, Duration};
 use crate::xenbus::{Frontend, XenbusError, XenbusState};
 use crate::xenstore;
@@ -65,7 +65,7 @@ impl Drop for XenPage {
         if let Some(grant) = self.grant.take() {
             if let Err((grant, e)) = grant.end() {
                 log::warn!(
-                    "blkfront: buffer ref {} still in use ({e}); leaking it",
+                    "grant: buffer ref {} still in use ({e}); leaking it",
                     grant.gref()
                 );
                 core::mem::forget(grant);
@@ -81,14 +81,23 @@ pub struct XenGranter {
     spare: Vec<PoolPage>,
 }
 
+impl XenGranter {
+    /// Grants to `domid`.
+    pub(crate) fn new(domid: DomId) -> Self {
+        Self {
+            domid,
+            spare: Vec::new(),
+        }
+    }
+}
+
 impl Granter for XenGranter {
     type Page = XenPage;
 
-    fn grant(&mut self, writable: bool) -> Result<XenPage, BlkError> {
+    fn grant(&mut self, writable: bool) -> Result<XenPage, GrantError> {
         let page = match self.spare.pop() {
             Some(p) => p,
-            None => PoolPage::alloc()
-                .map_err(|_| BlkError::Grant(crate::grant::GrantError::NoFrames))?,
+            None => PoolPage::alloc().map_err(|_| GrantError::NoFrames)?,
         };
         match Grant::new(self.domid, &page, !writable) {
             Ok(grant) => Ok(XenPage {
@@ -97,7 +106,7 @@ impl Granter for XenGranter {
             }),
             Err(e) => {
                 self.spare.push(page);
-                Err(e.into())
+                Err(e)
             }
         }
     }
@@ -122,7 +131,7 @@ impl Granter for XenGranter {
 impl Kick for Port {
     fn kick(&self) {
         if let Err(e) = self.notify() {
-            log::warn!("blkfront: notifying port {self}: {e}");
+            log::warn!("notifying port {self}: {e}");
         }
     }
 }
@@ -283,10 +292,7 @@ impl Disk {
                 grefs: ring.grefs().collect(),
                 port: chan.port().raw(),
             });
-            let granter = XenGranter {
-                domid,
-                spare: Vec::new(),
-            };
+            let granter = XenGranter::new(domid);
             let pool = BufPool::new(granter, o.persistent, pages);
             let q = Queue::new(ring, pool, chan.port(), handle)?;
             queues.push(Arc::new(spin::Mutex::new(q)));

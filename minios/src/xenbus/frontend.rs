@@ -124,6 +124,24 @@ impl<'a> Frontend<'a> {
     /// once if the transaction is retried.
     pub async fn connect<R>(
         &self,
+        publish: impl AsyncFnMut(&Tx<'_>) -> Result<R, XsError>,
+    ) -> Result<R, XenbusError> {
+        self.handshake(XenbusState::Initialised, publish).await
+    }
+
+    /// [`Frontend::connect`] for backends that connect only once the frontend is
+    /// `Connected` and ignore `Initialised` (Linux's netback): `publish` runs in the same
+    /// transaction as our `Connected`, as Linux's netfront does it.
+    pub async fn connect_direct<R>(
+        &self,
+        publish: impl AsyncFnMut(&Tx<'_>) -> Result<R, XsError>,
+    ) -> Result<R, XenbusError> {
+        self.handshake(XenbusState::Connected, publish).await
+    }
+
+    async fn handshake<R>(
+        &self,
+        published: XenbusState,
         mut publish: impl AsyncFnMut(&Tx<'_>) -> Result<R, XsError>,
     ) -> Result<R, XenbusError> {
         self.set_state(XenbusState::Initialising).await?;
@@ -138,8 +156,7 @@ impl<'a> Frontend<'a> {
             .xs
             .transaction(async |tx| {
                 let r = publish(tx).await?;
-                tx.write(&state_path, XenbusState::Initialised.as_str())
-                    .await?;
+                tx.write(&state_path, published.as_str()).await?;
                 Ok(r)
             })
             .await?;
@@ -149,7 +166,9 @@ impl<'a> Frontend<'a> {
         if seen != XenbusState::Connected {
             return Err(XenbusError::BackendClosed(seen));
         }
-        self.set_state(XenbusState::Connected).await?;
+        if published != XenbusState::Connected {
+            self.set_state(XenbusState::Connected).await?;
+        }
         Ok(r)
     }
 
@@ -193,6 +212,16 @@ impl Frontend<'_> {
         publish: impl AsyncFnMut(&Tx<'_>) -> Result<R, XsError>,
     ) -> Result<R, XenbusError> {
         bounded(limit, "connect", self.connect(publish)).await
+    }
+
+    /// [`Frontend::connect_direct`], failing with [`XenbusError::Timeout`] if the backend has
+    /// not connected within `limit`.
+    pub async fn connect_direct_within<R>(
+        &self,
+        limit: crate::time::Duration,
+        publish: impl AsyncFnMut(&Tx<'_>) -> Result<R, XsError>,
+    ) -> Result<R, XenbusError> {
+        bounded(limit, "connect", self.connect_direct(publish)).await
     }
 
     /// [`Frontend::close`], failing with [`XenbusError::Timeout`] if the backend has not let

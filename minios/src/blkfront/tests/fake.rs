@@ -15,7 +15,7 @@ use crate::blkfront::bufpool::{BufPage, BufPool, Granter};
 use crate::blkfront::device::{Device, SharedQueue};
 use crate::blkfront::features::{BackendNodes, Features, Overrides, Transport};
 use crate::blkfront::queue::{Kick, Queue};
-use crate::blkfront::BlkError;
+use crate::grant::GrantError;
 use crate::ring::SharedMem;
 
 /// Ring memory shared by the frontend under test and the fake backend.
@@ -88,7 +88,7 @@ pub struct FakeGranter(pub Grants);
 
 impl Granter for FakeGranter {
     type Page = Page;
-    fn grant(&mut self, writable: bool) -> Result<Page, BlkError> {
+    fn grant(&mut self, writable: bool) -> Result<Page, GrantError> {
         let mut t = self.0.lock().unwrap();
         t.next += 1;
         t.grants_made += 1;

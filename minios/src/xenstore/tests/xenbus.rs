@@ -100,6 +100,36 @@ fn connect_publishes_details_with_initialised_then_close() {
     assert_eq!(block_on(fe.state()), Ok(XenbusState::Closed));
 }
 
+/// Linux's netback: it ignores Initialised and connects only when the frontend is Connected.
+fn netback(fe: XenbusState) -> Option<XenbusState> {
+    use XenbusState::*;
+    match fe {
+        Initialising | Initialised => Some(InitWait),
+        Connected => Some(XenbusState::Connected),
+        Closing => Some(Closing),
+        Closed => Some(Closed),
+        _ => None,
+    }
+}
+
+#[test]
+fn connect_direct_publishes_details_with_connected_for_netback() {
+    let (fake, xs) = setup();
+    let fe = block_on(Frontend::new(&xs, FE)).unwrap();
+    let publish = async |tx: &crate::xenstore::Tx<'_>| {
+        tx.write(&format!("{FE}/tx-ring-ref"), "8").await?;
+        Ok(())
+    };
+    drive(&fake, fe.connect_direct(publish), &netback).unwrap();
+    {
+        let s = fake.0.lock().unwrap();
+        assert_eq!(s.nodes[&format!("{FE}/tx-ring-ref")], b"8");
+        assert_eq!(s.nodes[&format!("{FE}/state")], b"4");
+        assert_eq!(s.nodes[&format!("{BE}/state")], b"4");
+    }
+    drive(&fake, fe.close(), &netback).unwrap();
+}
+
 #[test]
 fn a_backend_that_closes_during_connect_is_an_error() {
     let (fake, xs) = setup();

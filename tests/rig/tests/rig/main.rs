@@ -10,6 +10,7 @@ mod control;
 mod events;
 mod foundation;
 mod grants;
+mod net;
 mod smoke;
 mod xenstore;
 
@@ -45,6 +46,7 @@ const ALL: &[Test] = &[
     blk::CDROM,
     blk::DISCARD,
     blk::DETACH,
+    net::PING_UDP_ECHO,
 ];
 
 fn main() -> ExitCode {
