@@ -50,23 +50,30 @@ struct Numbers {
     iops: f64,
 }
 
-/// One row's measurements over the rounds: median, lowest and highest of each figure.
+/// One row's measurements over the rounds: median, lowest and highest of each figure, and
+/// how many runs gave numbers.
 struct Spread {
     mib_s: [f64; 3],
     iops: [f64; 3],
+    runs: usize,
 }
 
 impl Spread {
-    fn of(runs: &[Numbers]) -> Spread {
+    /// `None` when no run gave numbers.
+    fn of(runs: &[Numbers]) -> Option<Spread> {
+        if runs.is_empty() {
+            return None;
+        }
         let stats = |f: fn(&Numbers) -> f64| {
             let mut v: Vec<f64> = runs.iter().map(f).collect();
             v.sort_by(f64::total_cmp);
             [v[v.len() / 2], v[0], v[v.len() - 1]]
         };
-        Spread {
+        Some(Spread {
             mib_s: stats(|n| n.mib_s),
             iops: stats(|n| n.iops),
-        }
+            runs: runs.len(),
+        })
     }
 }
 
@@ -154,10 +161,18 @@ fn blk() -> Result<(), String> {
         "disk = [ 'vdev=xvda, access=rw, backendtype=phy, \
          script=/share/bin/hotplug/block, target={loopdev}' ]\n"
     );
-    let mut run = |spec: GuestSpec, seq: &str, rand: &str| -> Result<Numbers, String> {
+    // A run that fails (a guest crashed under TCG, the rig lost it) is reported and left out
+    // of its row, which says how many runs it has.
+    let mut run = |spec: GuestSpec, seq: &str, rand: &str, into: &mut Vec<Numbers>| {
         eprintln!("bench: {}", spec.extra.as_deref().unwrap_or(""));
-        let r = rig.run_guest(&spec).map_err(|e| e.to_string())?;
-        numbers(&r.console, seq, rand).map_err(|e| format!("{e}\n{}", r.log))
+        let got = rig
+            .run_guest(&spec)
+            .map_err(|e| e.to_string())
+            .and_then(|r| numbers(&r.console, seq, rand).map_err(|e| format!("{e}\n{}", r.log)));
+        match got {
+            Ok(n) => into.push(n),
+            Err(e) => eprintln!("bench: run failed, left out: {e}"),
+        }
     };
     let linux_spec = GuestSpec {
         ramdisk: Some(cpio),
@@ -173,13 +188,14 @@ fn blk() -> Result<(), String> {
     let mut ours = vec![Vec::new(); OURS.len()];
     for round in 1..=ROUNDS {
         eprintln!("bench: round {round}/{ROUNDS}");
-        linux.push(run(
+        run(
             linux_spec.clone(),
             "linux-bench: blk-bench: seq-read",
             "linux-bench: blk-bench: rand-read",
-        )?);
+            &mut linux,
+        );
         for ((_, switches), runs) in OURS.iter().zip(&mut ours) {
-            runs.push(run(
+            run(
                 GuestSpec {
                     extra: Some(format!("bench bench.ios={IOS} {switches}")),
                     xl_config: Some(disk.clone()),
@@ -189,7 +205,8 @@ fn blk() -> Result<(), String> {
                 },
                 "blktest: bench seq-read",
                 "blktest: bench rand-read",
-            )?);
+                runs,
+            );
         }
     }
     let ours: Vec<_> = OURS
@@ -198,7 +215,8 @@ fn blk() -> Result<(), String> {
         .map(|((label, switches), runs)| (*label, *switches, Spread::of(runs)))
         .collect();
     rig.shutdown();
-    let table = table(&Spread::of(&linux), &ours);
+    let linux = Spread::of(&linux).ok_or("every Linux run failed: no reference to compare with")?;
+    let table = table(&linux, &ours);
     let out = dir.join("blk.md");
     std::fs::write(&out, &table).map_err(|e| format!("{}: {e}", out.display()))?;
     print!("{table}");
@@ -206,7 +224,7 @@ fn blk() -> Result<(), String> {
     Ok(())
 }
 
-fn table(linux: &Spread, ours: &[(&str, &str, Spread)]) -> String {
+fn table(linux: &Spread, ours: &[(&str, &str, Option<Spread>)]) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
@@ -221,15 +239,16 @@ fn table(linux: &Spread, ours: &[(&str, &str, Spread)]) -> String {
     );
     let _ = writeln!(
         t,
-        "| frontend | seq read MiB/s | ratio | 4 KiB rand read IOPS (QD32) | ratio |\n\
-         | --- | ---: | ---: | ---: | ---: |"
+        "| frontend | runs | seq read MiB/s | ratio | 4 KiB rand read IOPS (QD32) | ratio |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: |"
     );
     let cell = |v: [f64; 3], digits: usize| {
         format!("{:.digits$} ({:.digits$}-{:.digits$})", v[0], v[1], v[2])
     };
     let _ = writeln!(
         t,
-        "| Linux 6.1 xen-blkfront | {} | 1.00 | {} | 1.00 |",
+        "| Linux 6.1 xen-blkfront | {}/{ROUNDS} | {} | 1.00 | {} | 1.00 |",
+        linux.runs,
         cell(linux.mib_s, 1),
         cell(linux.iops, 0)
     );
@@ -239,9 +258,14 @@ fn table(linux: &Spread, ours: &[(&str, &str, Spread)]) -> String {
         } else {
             format!("ours, {label} (`{switches}`)")
         };
+        let Some(n) = n else {
+            let _ = writeln!(t, "| {what} | 0/{ROUNDS} | every run failed | | | |");
+            continue;
+        };
         let _ = writeln!(
             t,
-            "| {what} | {} | {:.2} | {} | {:.2} |",
+            "| {what} | {}/{ROUNDS} | {} | {:.2} | {} | {:.2} |",
+            n.runs,
             cell(n.mib_s, 1),
             n.mib_s[0] / linux.mib_s[0],
             cell(n.iops, 0),
@@ -274,8 +298,10 @@ mod tests {
                 iops: 10.0 * x,
             })
             .collect();
-        let s = Spread::of(&runs);
+        let s = Spread::of(&runs).unwrap();
         assert_eq!(s.mib_s, [2.0, 1.0, 3.0]);
         assert_eq!(s.iops, [20.0, 10.0, 30.0]);
+        assert_eq!(s.runs, 3);
+        assert!(Spread::of(&[]).is_none());
     }
 }
