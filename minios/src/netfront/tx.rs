@@ -54,6 +54,8 @@ pub enum TxRefused {
     Grant(GrantError),
     /// The ring is broken.
     Ring(RingError),
+    /// The device is closing: no new packets (those in flight may still be answered).
+    Stopped,
 }
 
 /// One tx ring with its buffer pages.

@@ -84,6 +84,9 @@ impl Inner {
     async fn shutdown(&self) -> NetStatus {
         *self.status.lock() = NetStatus::Closing;
         let start = time::Instant::now();
+        for q in &self.queues {
+            q.lock().stop_tx();
+        }
         // Packets sent last may not be answered yet (or not yet taken): give them a moment.
         let end = time::Instant::now() + DRAIN_LIMIT;
         while time::Instant::now() < end && self.tx_in_flight() > 0 {
