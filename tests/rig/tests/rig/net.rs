@@ -153,7 +153,7 @@ active() {
         /grant-table for remote/ { on = index($0, me) > 0 }
         on && match($0, /\[0x[0-9a-f]+\]/) {
             printf "%s%s", sep, substr($0, RSTART + 1, RLENGTH - 2); sep = ","
-        }' <<<"$out")
+        }' <<<"$out") || refs=unknown
     [[ $out == *"gnttab_usage_print_all ] done"* ]] || refs=unknown
     echo "during: active-grants $1 refs=${refs:-none}"
 }
