@@ -6,6 +6,8 @@ use core::task::{Poll, Waker};
 use minios::xenstore::conn::{Conn, MAX_QUEUED_EVENTS};
 use minios::xenstore::wire::{self, Header, Message, Request, HEADER_LEN};
 
+#[path = "netfront.rs"]
+mod netfront;
 #[path = "tftp.rs"]
 mod tftp;
 
@@ -16,6 +18,7 @@ pub const TARGETS: &[&str] = &[
     "xs_payload",
     "tftp_packet",
     "tftp_transfer",
+    "netfront_rx",
 ];
 
 /// Runs the target `name` on `data`. Parsers must return errors, never panic or hang.
@@ -25,6 +28,7 @@ pub fn run(name: &str, data: &[u8]) {
         "xs_payload" => payload(data),
         "tftp_packet" => tftp::packet(data),
         "tftp_transfer" => tftp::transfer(data),
+        "netfront_rx" => netfront::rx(data),
         _ => panic!("unknown fuzz target {name}"),
     }
 }

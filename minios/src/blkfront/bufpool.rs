@@ -116,33 +116,42 @@ impl<G: Granter> BufPool<G> {
         }
         let mut pages = Vec::with_capacity(n);
         for _ in 0..n {
-            let page = match self.free.pop() {
-                Some(p) => {
-                    self.stats.reused += 1;
-                    p
+            match self.take_one(writable) {
+                Ok(Some(p)) => pages.push(p),
+                Ok(None) => break,
+                Err(e) => {
+                    self.give(pages);
+                    return Err(e);
                 }
-                None => match self.granter.grant(self.persistent || writable) {
-                    Ok(p) => {
-                        self.stats.granted += 1;
-                        p
-                    }
-                    Err(e) => {
-                        self.out += pages.len();
-                        self.give(pages);
-                        return Err(e);
-                    }
-                },
-            };
-            pages.push(page);
+            }
         }
-        self.out += n;
         Ok(Some(pages))
     }
 
+    /// One page, as [`BufPool::take`] hands them out (without allocating a `Vec`).
+    pub fn take_one(&mut self, writable: bool) -> Result<Option<G::Page>, GrantError> {
+        if self.available() == 0 {
+            return Ok(None);
+        }
+        let page = match self.free.pop() {
+            Some(p) => {
+                self.stats.reused += 1;
+                p
+            }
+            None => {
+                let p = self.granter.grant(self.persistent || writable)?;
+                self.stats.granted += 1;
+                p
+            }
+        };
+        self.out += 1;
+        Ok(Some(page))
+    }
+
     /// Takes back pages the backend is done with.
-    pub fn give(&mut self, pages: Vec<G::Page>) {
-        self.out -= pages.len().min(self.out);
+    pub fn give(&mut self, pages: impl IntoIterator<Item = G::Page>) {
         for p in pages {
+            self.out = self.out.saturating_sub(1);
             if self.persistent {
                 self.free.push(p);
             } else {

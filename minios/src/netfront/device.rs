@@ -2,9 +2,12 @@
 //! out of the rx pages into the token, sent frames into the tx pages. Capabilities follow
 //! what was negotiated: the MTU, and with checksum offload smoltcp leaves TCP and UDP
 //! checksums to the backend on tx (it still verifies them on rx, where we complete blank
-//! ones). Each queue is used for both directions; received packets are taken from the
-//! queues in turn, at most [`RX_BURST`] per `Interface::poll`, so a flooding backend
-//! cannot keep the stack from sending.
+//! ones). Received packets are taken from the queues in turn, at most [`RX_BURST`] per
+//! `Interface::poll`, so a flooding backend cannot keep the stack from sending. Sent frames
+//! go on the queue of their flow ([`flow`](super::flow)), so one TCP stream stays in order;
+//! smoltcp is offered room to send only while every queue has room for a full frame. A
+//! frame is built in one buffer the device keeps (no allocation per packet), then copied
+//! into the tx pages.
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -16,6 +19,7 @@ use smoltcp::phy::{self, Checksum, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 
 use super::features::{Features, ETH_HEADER};
+use super::flow;
 use super::queue::{Kick, Queue, QueueStats};
 use super::rx::Packet;
 use super::tx::TxRefused;
@@ -35,6 +39,8 @@ pub struct NetDevice<M, G: Granter, K> {
     queues: Vec<SharedQueue<M, G, K>>,
     next: usize,
     burst: usize,
+    /// Where smoltcp builds the frame it sends.
+    scratch: Vec<u8>,
 }
 
 impl<M: SharedMem, G: Granter, K: Kick> NetDevice<M, G, K> {
@@ -42,6 +48,7 @@ impl<M: SharedMem, G: Granter, K: Kick> NetDevice<M, G, K> {
     pub fn new(features: Features, queues: Vec<SharedQueue<M, G, K>>) -> Self {
         assert!(!queues.is_empty(), "a device has at least one queue");
         Self {
+            scratch: vec![0; usize::from(features.mtu) + ETH_HEADER],
             features,
             queues,
             next: 0,
@@ -87,17 +94,34 @@ impl<M: SharedMem, G: Granter, K: Kick> NetDevice<M, G, K> {
         None
     }
 
-    /// A queue that can send a full-size frame now.
-    fn tx_queue(&self) -> Option<usize> {
+    /// Whether every queue can send a full-size frame now (so whatever flow smoltcp sends
+    /// next has room).
+    fn tx_ready(&self) -> bool {
         let len = self.tx_frame();
-        (0..self.queues.len()).find(|&i| self.queues[i].lock().tx_ready(len))
+        self.queues.iter().all(|q| q.lock().tx_ready(len))
     }
 
-    /// Sends `frame` on the first queue with room.
+    /// Sends `frame` on the queue of its flow.
     pub fn send_packet(&mut self, frame: &mut [u8]) -> Result<(), TxRefused> {
-        let i = self.tx_queue().ok_or(TxRefused::Busy)?;
-        self.queues[i].lock().send(frame)
+        send(&self.queues, frame)
     }
+
+    fn tx_token(&mut self) -> TxToken<'_, M, G, K> {
+        TxToken {
+            queues: &self.queues,
+            scratch: &mut self.scratch,
+        }
+    }
+}
+
+/// Sends `frame` on the queue of its flow.
+fn send<M: SharedMem, G: Granter, K: Kick>(
+    queues: &[SharedQueue<M, G, K>],
+    frame: &mut [u8],
+) -> Result<(), TxRefused> {
+    queues[flow::queue_for(frame, queues.len())]
+        .lock()
+        .send(frame)
 }
 
 /// A received frame.
@@ -109,17 +133,23 @@ impl phy::RxToken for RxToken {
     }
 }
 
-/// Room to send one frame on a queue.
+/// Room to send one frame, on the queue its flow picks.
 pub struct TxToken<'a, M, G: Granter, K> {
-    queue: &'a spin::Mutex<Queue<M, G, K>>,
+    queues: &'a [SharedQueue<M, G, K>],
+    scratch: &'a mut Vec<u8>,
 }
 
 impl<M: SharedMem, G: Granter, K: Kick> phy::TxToken for TxToken<'_, M, G, K> {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buf = vec![0; len];
-        let r = f(&mut buf);
+        if self.scratch.len() < len {
+            // Past the MTU smoltcp was given: grows once, and the queue refuses it as too big.
+            self.scratch.resize(len, 0);
+        }
+        let buf = &mut self.scratch[..len];
+        buf.fill(0);
+        let r = f(buf);
         // A frame that cannot go is counted (`tx_dropped`), as a NIC drops it.
-        let _ = self.queue.lock().send(&mut buf);
+        let _ = send(self.queues, buf);
         r
     }
 }
@@ -139,24 +169,16 @@ impl<M: SharedMem, G: Granter, K: Kick> phy::Device for NetDevice<M, G, K> {
             self.burst = 0;
             return None;
         }
-        let Some((p, at)) = self.receive_packet() else {
+        let Some((p, _)) = self.receive_packet() else {
             self.burst = 0;
             return None;
         };
         self.burst += 1;
-        Some((
-            RxToken(p.data),
-            TxToken {
-                queue: &self.queues[at],
-            },
-        ))
+        Some((RxToken(p.data), self.tx_token()))
     }
 
     fn transmit(&mut self, _: Instant) -> Option<TxToken<'_, M, G, K>> {
-        let i = self.tx_queue()?;
-        Some(TxToken {
-            queue: &self.queues[i],
-        })
+        self.tx_ready().then(|| self.tx_token())
     }
 
     fn capabilities(&self) -> DeviceCapabilities {

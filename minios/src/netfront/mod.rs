@@ -9,6 +9,7 @@
 //!   slots; extra-info slots; every response checked, what a backend gets wrong counted and
 //!   dropped ([`queue`]).
 //! - Checksum offload ([`csum`]) for IPv4 TCP and UDP, both ways.
+//! - Several queues: a sent frame goes on its flow's ([`flow`]).
 //! - The device ([`NetDevice`]) is a `smoltcp` device.
 //!
 //! On Xen, [`Net`] opens a vif: the xenbus handshake, its rings, grants and event channels,
@@ -19,6 +20,7 @@ pub mod csum;
 pub mod device;
 mod error;
 pub mod features;
+pub mod flow;
 pub mod handshake;
 pub mod queue;
 pub mod rx;

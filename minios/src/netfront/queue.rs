@@ -51,6 +51,7 @@ pub struct Queue<M, G: Granter, K> {
     rx_kick: K,
     csum: bool,
     broken: Option<NetError>,
+    tx_stopped: bool,
     stats: QueueStats,
 }
 
@@ -74,6 +75,7 @@ impl<M: SharedMem, G: Granter, K: Kick> Queue<M, G, K> {
             rx_kick: parts.rx_kick,
             csum,
             broken: None,
+            tx_stopped: false,
             stats: QueueStats::default(),
         })
     }
@@ -105,9 +107,15 @@ impl<M: SharedMem, G: Granter, K: Kick> Queue<M, G, K> {
         }
     }
 
+    /// Takes no new packets from now on (the device is closing); the responses to those in
+    /// flight are still taken ([`Queue::reclaim`]).
+    pub fn stop_tx(&mut self) {
+        self.tx_stopped = true;
+    }
+
     /// Whether a frame of `len` bytes could be sent now.
     pub fn tx_ready(&mut self, len: usize) -> bool {
-        if self.broken.is_some() {
+        if self.broken.is_some() || self.tx_stopped {
             return false;
         }
         let r = self.tx.ready(len);
@@ -120,6 +128,10 @@ impl<M: SharedMem, G: Granter, K: Kick> Queue<M, G, K> {
     pub fn send(&mut self, frame: &mut [u8]) -> Result<(), TxRefused> {
         if let Some(NetError::Ring(e)) = self.broken {
             return Err(TxRefused::Ring(e));
+        }
+        if self.tx_stopped || self.broken.is_some() {
+            self.stats.tx_dropped += 1;
+            return Err(TxRefused::Stopped);
         }
         let flags = if self.csum && csum::fill_partial(frame) {
             NETTXF_CSUM_BLANK | NETTXF_DATA_VALIDATED

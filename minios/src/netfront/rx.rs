@@ -155,7 +155,7 @@ impl<M: SharedMem, G: Granter> Rx<M, G> {
             self.slots[at as usize] = Some(page);
             self.prod = self.prod.wrapping_add(1);
         } else {
-            self.pool.give(alloc::vec![page]);
+            self.pool.give([page]);
         }
     }
 
@@ -165,12 +165,8 @@ impl<M: SharedMem, G: Granter> Rx<M, G> {
         let free = self.ring.as_ref().map_or(0, |r| r.free_requests() as usize);
         let mut err = None;
         for _ in 0..free {
-            match self.pool.take(1, true) {
-                Ok(Some(mut p)) => {
-                    if let Some(page) = p.pop() {
-                        self.post(page);
-                    }
-                }
+            match self.pool.take_one(true) {
+                Ok(Some(page)) => self.post(page),
                 Ok(None) => break,
                 Err(e) => {
                     err = Some(e);

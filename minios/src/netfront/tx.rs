@@ -54,6 +54,8 @@ pub enum TxRefused {
     Grant(GrantError),
     /// The ring is broken.
     Ring(RingError),
+    /// The device is closing: no new packets (those in flight may still be answered).
+    Stopped,
 }
 
 /// One tx ring with its buffer pages.
@@ -61,6 +63,8 @@ pub struct Tx<M, G: Granter> {
     ring: Option<FrontRing<M, NetifTxRequest, NetifTxResponse>>,
     pool: BufPool<G>,
     inflight: InFlight<G::Page>,
+    /// The pages of the packet being queued (kept, so that sending allocates nothing).
+    pages: Vec<G::Page>,
     max_frame: usize,
     max_slots: usize,
     stats: TxStats,
@@ -85,6 +89,7 @@ impl<M: SharedMem, G: Granter> Tx<M, G> {
             inflight: InFlight::new(ring.size()),
             ring: Some(ring),
             pool,
+            pages: Vec::with_capacity(max_slots),
             max_frame,
             max_slots,
             stats: TxStats::default(),
@@ -123,12 +128,24 @@ impl<M: SharedMem, G: Granter> Tx<M, G> {
         let Some(ring) = self.ring.as_mut() else {
             return Err(TxRefused::Busy);
         };
-        let pages = match self.pool.take(n, false) {
-            Ok(Some(p)) => p,
-            Ok(None) => return Err(TxRefused::Busy),
-            Err(e) => return Err(TxRefused::Grant(e)),
-        };
-        for (i, (page, chunk)) in pages.into_iter().zip(frame.chunks(PAGE)).enumerate() {
+        // All of the packet's pages first, so that a failed grant queues none of it.
+        while self.pages.len() < n {
+            match self.pool.take_one(false) {
+                Ok(Some(p)) => self.pages.push(p),
+                Ok(None) => {
+                    self.pool.give(self.pages.drain(..));
+                    return Err(TxRefused::Busy);
+                }
+                Err(e) => {
+                    self.pool.give(self.pages.drain(..));
+                    return Err(TxRefused::Grant(e));
+                }
+            }
+        }
+        // An empty frame is one empty slot (netback answers it with an error): its page must
+        // not fall out of the zip.
+        let chunks = frame.chunks(PAGE).chain(core::iter::once(&[][..])).take(n);
+        for (i, (page, chunk)) in self.pages.drain(..).zip(chunks).enumerate() {
             page.write(0, chunk);
             let gref = page.gref();
             // `ready` checked there are ids for every slot; were there none, the page would
@@ -167,7 +184,7 @@ impl<M: SharedMem, G: Granter> Tx<M, G> {
             };
             n += 1;
             match self.inflight.complete(u64::from(rsp.id)) {
-                Ok(page) => self.pool.give(alloc::vec![page]),
+                Ok(page) => self.pool.give([page]),
                 Err(_) => {
                     self.stats.bad_id += 1;
                     continue;

@@ -83,6 +83,10 @@ impl Inner {
     /// backend still maps for a while).
     async fn shutdown(&self) -> NetStatus {
         *self.status.lock() = NetStatus::Closing;
+        let start = time::Instant::now();
+        for q in &self.queues {
+            q.lock().stop_tx();
+        }
         // Packets sent last may not be answered yet (or not yet taken): give them a moment.
         let end = time::Instant::now() + DRAIN_LIMIT;
         while time::Instant::now() < end && self.tx_in_flight() > 0 {
@@ -96,6 +100,7 @@ impl Inner {
             rings.extend(mems);
         }
         self.signal.notify();
+        let drained = start.elapsed();
         let handshake = match self.fe.close_within(HANDSHAKE_LIMIT).await {
             Ok(()) => true,
             Err(e) => {
@@ -106,6 +111,7 @@ impl Inner {
         for c in self.channels.lock().drain(..) {
             events::set_handler(c.port(), None);
         }
+        let closed = start.elapsed();
         let end = time::Instant::now() + END_LIMIT;
         let stuck = loop {
             rings = rings
@@ -119,6 +125,13 @@ impl Inner {
             }
             time::sleep(Duration::from_millis(20)).await;
         };
+        log::info!(
+            "netfront: {}: closed in {} ms (tx drained {} ms, handshake done {} ms)",
+            self.fe.node(),
+            start.elapsed().as_millis(),
+            drained.as_millis(),
+            closed.as_millis()
+        );
         if stuck > 0 {
             log::warn!(
                 "netfront: {}: {stuck} grant(s) still in use; kept",

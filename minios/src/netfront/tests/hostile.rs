@@ -3,6 +3,7 @@
 
 use super::fake::*;
 use crate::abi::netif::*;
+use crate::netfront::tx::TxRefused;
 use crate::netfront::NetError;
 use crate::ring::RingError;
 
@@ -204,5 +205,27 @@ fn a_silent_backend_fills_the_ring_then_sends_are_refused_not_blocked() {
     let (failed, _) = rig.q().close();
     assert_eq!(failed, 256);
     assert_eq!(rig.q().end_grants(), 0);
+    assert_eq!(rig.grants_in_use(), 0);
+}
+
+#[test]
+fn a_stopped_queue_refuses_new_packets_and_still_takes_the_answers() {
+    let mut rig = Rig::with("");
+    rig.b().answer_tx = false;
+    for i in 0..3 {
+        rig.q().send(&mut frame(60, i)).unwrap();
+    }
+    rig.q().stop_tx();
+    assert!(!rig.q().tx_ready(60));
+    assert_eq!(rig.q().send(&mut frame(60, 9)), Err(TxRefused::Stopped));
+    assert_eq!(rig.q().stats().tx_dropped, 1);
+    // The backend answers what it had: nothing is left in flight, nothing lost at close.
+    rig.b().answer_tx = true;
+    rig.step();
+    rig.q().reclaim();
+    assert_eq!(rig.q().stats().tx.in_flight, 0);
+    assert_eq!(rig.b().sent.len(), 3);
+    let (failed, _) = rig.q().close();
+    assert_eq!(failed, 0);
     assert_eq!(rig.grants_in_use(), 0);
 }

@@ -6,5 +6,6 @@ mod csum;
 mod fake;
 mod features;
 mod hostile;
+mod queues;
 mod rings;
 mod smol;

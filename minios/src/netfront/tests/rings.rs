@@ -198,3 +198,23 @@ fn a_full_rx_ring_waits_for_the_guest() {
         assert_eq!(p.data, frame(64, i as u8));
     }
 }
+
+#[test]
+fn an_empty_frame_takes_one_slot_and_its_page_comes_back() {
+    let mut rig = Rig::with("net.csum=0");
+    rig.b().answer_tx = false;
+    rig.q().send(&mut []).unwrap();
+    let reqs = rig.b().tx_requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!((reqs[0].size, reqs[0].flags), (0, 0));
+    rig.b().tx_respond(reqs[0].id, NETIF_RSP_ERROR);
+    rig.q().reclaim();
+    let s = rig.q().stats().tx;
+    assert_eq!((s.in_flight, s.errors), (0, 1));
+    // Every tx page is back: the pool can fill the ring again.
+    let mut sent = 0;
+    while rig.q().send(&mut frame(60, 1)).is_ok() {
+        sent += 1;
+    }
+    assert_eq!(sent, 256);
+}

@@ -2,8 +2,12 @@
 //! `ip=A.B.C.D/N` (a static address) and optional `net.*` switches (see
 //! `minios::netfront::Overrides`). The guest answers ICMP echo (smoltcp) and echoes UDP
 //! datagrams on port 7 until dom0 writes `data/nettest/dom0 = done` or the vif goes away;
-//! then it closes the vif and counts the grants still in use. Progress goes to
-//! `data/nettest/state` for dom0's script; dom0 checks what it got back.
+//! then it closes the vif (or waits for it to close, when its backend left) and writes
+//! `closed by=us|backend failed=N stuck=N handshake=B grants-before=N grants-now=N` to
+//! `data/nettest/state`. With the word `detach` it then waits for dom0's `ping` in
+//! `data/nettest/dom0` and answers `alive` in `data/nettest/pong` (it still runs after
+//! `xl network-detach`). Progress goes to `data/nettest/state` for dom0's script; dom0 checks
+//! what it got back.
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
@@ -26,7 +30,7 @@ async fn main() {
     let cmdline = minios::cmdline();
     let before = grant::refs_in_use().unwrap_or(0);
     println!("nettest: grants-before={before}");
-    match run(cmdline).await {
+    match run(cmdline, before).await {
         Ok(s) => println!("nettest: done {s}"),
         Err(e) => println!("nettest: FAILED {e}"),
     }
@@ -53,7 +57,27 @@ fn now() -> smoltcp::time::Instant {
     smoltcp::time::Instant::from_micros((time::Instant::now().as_nanos() / 1000) as i64)
 }
 
-async fn run(cmdline: &str) -> Result<String, String> {
+/// Waits (at most 120 s) until dom0's script writes `data/nettest/dom0` = `value`.
+async fn wait_for_dom0(value: &str) -> Result<(), String> {
+    let xs = xenstore::client();
+    let mut watch = xs
+        .watch("data/nettest/dom0")
+        .await
+        .map_err(|e| format!("watch: {e}"))?;
+    let end = time::Instant::now() + Duration::from_secs(120);
+    loop {
+        if xs.read("data/nettest/dom0").await.ok().as_deref() == Some(value) {
+            return Ok(());
+        }
+        let left = end.duration_since(time::Instant::now());
+        if time::timeout(left, watch.next()).await.is_err() {
+            return Err(format!("dom0 did not write {value} within 120 s"));
+        }
+    }
+}
+
+async fn run(cmdline: &str, grants_before: usize) -> Result<String, String> {
+    let detach = cmdline.split_whitespace().any(|w| w == "detach");
     let o = Overrides::parse(cmdline).map_err(|e| format!("{e}"))?;
     let ip: IpCidr = cmdline
         .split_whitespace()
@@ -148,16 +172,36 @@ async fn run(cmdline: &str) -> Result<String, String> {
          protocol-errors={bad} csum-completed={}",
         stats.iter().map(|q| q.rx.csum_completed).sum::<u64>()
     );
-    let st = match net.status() {
-        NetStatus::Connected => net.close().await,
-        _ => net.closed(Duration::from_secs(40)).await,
+    let start = time::Instant::now();
+    let (by, st) = match net.status() {
+        NetStatus::Connected => ("us", net.close().await),
+        _ => ("backend", net.closed(Duration::from_secs(40)).await),
     };
-    Ok(match st {
-        NetStatus::Closed {
-            failed,
-            stuck,
-            handshake,
-        } => format!("closed failed={failed} stuck={stuck} handshake={handshake}"),
-        other => format!("not closed: {other:?}"),
-    })
+    println!(
+        "nettest: close took {} ms after the loop saw it",
+        start.elapsed().as_millis()
+    );
+    let NetStatus::Closed {
+        failed,
+        stuck,
+        handshake,
+    } = st
+    else {
+        return Err(format!("not closed: {st:?}"));
+    };
+    let now = grant::refs_in_use().unwrap_or(0);
+    let closed = format!(
+        "closed by={by} failed={failed} stuck={stuck} handshake={handshake} \
+         grants-before={grants_before} grants-now={now}"
+    );
+    println!("nettest: {closed}");
+    set_state(&closed).await;
+    if detach {
+        wait_for_dom0("ping").await?;
+        // A node of its own: `state` moves on to `finished` before dom0 may look.
+        xs.write("data/nettest/pong", "alive")
+            .await
+            .map_err(|e| format!("writing pong: {e}"))?;
+    }
+    Ok(closed)
 }

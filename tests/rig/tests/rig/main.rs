@@ -47,6 +47,7 @@ const ALL: &[Test] = &[
     blk::DISCARD,
     blk::DETACH,
     net::PING_UDP_ECHO,
+    net::DETACH,
 ];
 
 fn main() -> ExitCode {
