@@ -44,7 +44,7 @@ head -c 16000 /dev/urandom >/tmp/net-payload
 exec 3<>/dev/udp/10.0.2.15/7
 for i in $(seq 0 15); do
     dd if=/tmp/net-payload bs=1000 skip="$i" count=1 2>/dev/null >&3
-    timeout 5 dd bs=1000 count=1 <&3 2>/dev/null >>/tmp/net-reply
+    timeout 30 dd bs=1000 count=1 <&3 2>/dev/null >>/tmp/net-reply
 done
 exec 3>&-
 sent=$(sha256sum </tmp/net-payload | cut -d' ' -f1)
