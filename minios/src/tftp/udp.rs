@@ -148,6 +148,8 @@ async fn transfer(
             }
             Status::Failed(e) => return Err(e.into()),
         }
+        // What was queued leaves now, not after the wait.
+        stack.poll();
         let wait = client
             .deadline()
             .map_or(Duration::ZERO, |d| d.duration_since(Instant::now()));

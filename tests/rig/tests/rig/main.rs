@@ -12,6 +12,7 @@ mod foundation;
 mod grants;
 mod net;
 mod smoke;
+mod tftp;
 mod xenstore;
 
 use std::process::ExitCode;
@@ -47,6 +48,7 @@ const ALL: &[Test] = &[
     blk::DISCARD,
     blk::DETACH,
     net::PING_UDP_ECHO,
+    tftp::DHCP_AND_TFTP,
 ];
 
 fn main() -> ExitCode {
