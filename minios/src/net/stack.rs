@@ -55,7 +55,11 @@ impl Stack {
         match addressing {
             Addressing::Static(s) => stack.set_static(&s),
             Addressing::Dhcp => {
-                stack.dhcp(dhcp_limit).await?;
+                if let Err(e) = stack.dhcp(dhcp_limit).await {
+                    // Nobody will use the vif: give its grants back.
+                    stack.net.close().await;
+                    return Err(e);
+                }
             }
         }
         Ok(stack)

@@ -49,6 +49,7 @@ const ALL: &[Test] = &[
     blk::DETACH,
     net::PING_UDP_ECHO,
     tftp::DHCP_AND_TFTP,
+    tftp::DHCP_NO_SERVER,
 ];
 
 fn main() -> ExitCode {

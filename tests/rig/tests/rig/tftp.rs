@@ -89,79 +89,8 @@ const GETS: &[Get] = &[
 /// The read during which dom0 kills tftpd-hpa.
 const KILLED: usize = 5;
 
-const DURING: &str = r#"
-set -u
-d=/local/domain/$RIG_DOMID
-t=/tmp/tftp-test
-rm -rf $t; mkdir -p $t/root
-ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
-ip addr add 10.0.2.3/24 dev xenbr0 2>/dev/null
-ip addr add 10.0.2.4/24 dev xenbr0 2>/dev/null
-for f in FILE_LIST; do
-    head -c ${f#*=} /dev/urandom >$t/root/${f%=*}
-    echo "during: sha256 ${f%=*} $(sha256sum <$t/root/${f%=*} | cut -d' ' -f1)"
-done
-cat >$t/udhcpd.conf <<EOC
-start 10.0.2.100
-end 10.0.2.110
-interface xenbr0
-lease_file $t/udhcpd.leases
-siaddr 10.0.2.2
-opt subnet 255.255.255.0
-opt router 10.0.2.2
-opt dns 10.0.2.2
-opt lease 3600
-opt tftp 10.0.2.2
-opt bootfile pvgrub.elf
-option 0x96 MENU_HEX
-EOC
-: >$t/udhcpd.leases
-dnsmasq -k -C /dev/null --port=0 --enable-tftp --tftp-root=$t/root --listen-address=10.0.2.2 \
-    --bind-interfaces --user=root --group=root --log-facility=$t/dnsmasq.log \
-    --pid-file=$t/dnsmasq.pid &
-dnsmasq_pid=$!
-in.tftpd -L -u root -a 10.0.2.3:69 -s $t/root >$t/tftpd.log 2>&1 &
-tftpd_pid=$!
-/share/files/tftp/tftp-window 10.0.2.4 $t/root >$t/window.log 2>&1 &
-window_pid=$!
-udhcpd -f -a 100 $t/udhcpd.conf >$t/udhcpd.log 2>&1 &
-udhcpd_pid=$!
-st() { xenstore-read "$d/data/tftptest/$1" 2>/dev/null; }
-# Polling with a builtin nap, once a second: process starts are slow in dom0 under TCG and
-# would take time from the transfers.
-exec {nap_fd}<> <(:)
-nap() { read -r -t "$1" -u "$nap_fd" _ || true; }
-# Bounded: the guest's reads take at most a few minutes.
-for _ in $(seq 300); do
-    [[ $(st KILLED/state) == running* || $(st state) == finished* ]] && break
-    nap 1
-done
-# Once the transfer has moved data (tftpd-hpa's child has read 256 KiB of the file), kill it.
-for _ in $(seq 600); do
-    child=$(pgrep -P $tftpd_pid | head -1)
-    if [[ -n $child ]]; then
-        r=$(sed -n 's/^rchar: //p' /proc/$child/io 2>/dev/null)
-        [[ ${r:-0} -gt 262144 ]] && break
-    fi
-    [[ $(st state) == finished* ]] && break
-    nap 0.2
-done
-echo "during: killing tftpd-hpa (child ${child:-none} read ${r:-0} bytes)"
-kill -9 ${child:-} $tftpd_pid 2>/dev/null
-for _ in $(seq 300); do
-    [[ $(st state) == finished* ]] && break
-    nap 1
-done
-xenstore-ls -f "$d/data/tftptest" | sed 's/^/during: node /'
-xenstore-write "$d/data/tftptest/dom0" done
-kill $dnsmasq_pid $udhcpd_pid $window_pid 2>/dev/null
-sed 's/^/during: dnsmasq-log /' $t/dnsmasq.log
-sed 's/^/during: udhcpd-log /' $t/udhcpd.log
-sed 's/^/during: window-log /' $t/window.log
-ip addr del 10.0.2.3/24 dev xenbr0 2>/dev/null
-ip addr del 10.0.2.4/24 dev xenbr0 2>/dev/null
-rm -rf $t
-"#;
+/// dom0's side (the words FILE_LIST, MENU_HEX and KILLED are filled in).
+const DURING: &str = include_str!("tftp_during.sh");
 
 /// The guest's xenstore nodes under `data/tftptest`, as dom0 listed them (relative keys).
 fn nodes(dur: &str) -> HashMap<String, String> {
@@ -267,14 +196,21 @@ fn dhcp_and_tftp(cx: &mut Ctx) -> Result<(), TestError> {
             k("negotiated")
         );
     }
-    // (c) A missing file: dnsmasq's own words, in xenstore and on the console.
-    let err = get("3/error");
+    // (c) A missing file: dnsmasq's own words (as it logged them), in xenstore and on the
+    // console.
+    let err = get("4/error");
+    let words = err
+        .strip_prefix("the TFTP server 10.0.2.2 says: ")
+        .and_then(|m| m.strip_suffix(" (code 1)"))
+        .unwrap_or("<not the server's words>");
     check!(
-        err.starts_with("the TFTP server 10.0.2.2 says: ")
-            && err.contains("nosuch.bin")
-            && err.ends_with("(code 1)")
+        words.contains("nosuch.bin")
+            && dur
+                .lines()
+                .any(|l| l.starts_with("during: dnsmasq-log ") && l.contains(words))
             && con.contains(err),
-        "the missing file's error is {err:?} (want dnsmasq's text with code 1, on the console too)"
+        "the missing file's error is {err:?}: want dnsmasq's logged text with code 1, on the \
+         console too:\n{dur}"
     );
     // (c) The killed server: no answer after 3 tries, bounded, and the guest went on.
     let err = get(&format!("{KILLED}/error"));
@@ -295,5 +231,49 @@ fn dhcp_and_tftp(cx: &mut Ctx) -> Result<(), TestError> {
             get(&format!("{i}/negotiated"))
         );
     }
+    Ok(())
+}
+
+/// DHCP with no server on the bridge: a typed error after the bounded wait, and a clean end.
+pub const DHCP_NO_SERVER: Test = Test {
+    name: "tftp_dhcp_no_server",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &["tftptest"],
+    run: dhcp_no_server,
+};
+
+/// How long the guest waits for a lease.
+const NO_SERVER_LIMIT_S: u64 = 8;
+
+fn dhcp_no_server(cx: &mut Ctx) -> Result<(), TestError> {
+    let during = r#"
+d=/local/domain/$RIG_DOMID
+exec {nap_fd}<> <(:)
+for _ in $(seq 120); do
+    s=$(xenstore-read "$d/data/tftptest/state" 2>/dev/null)
+    [[ $s == finished* ]] && break
+    read -r -t 1 -u "$nap_fd" _ || true
+done
+echo "during: state $s"
+xenstore-write "$d/data/tftptest/dom0" done
+"#;
+    let spec = GuestSpec {
+        vif: true,
+        extra: Some(format!("dhcp dhcp-limit={NO_SERVER_LIMIT_S}")),
+        during: Some(during.into()),
+        timeout: Duration::from_secs(120),
+        ..GuestSpec::new(image("tftptest"))
+    };
+    let run = cx.rig()?.run_guest(&spec)?;
+    let (con, dur) = (&run.console, run.during_output.clone().unwrap_or_default());
+    eprintln!("    guest run {:.1} s", run.wall.as_secs_f64());
+    let want = format!(
+        "during: state finished error: no DHCP lease on device/vif/0 after {NO_SERVER_LIMIT_S} s"
+    );
+    check!(
+        run.outcome == Outcome::Shutdown(Reason::Poweroff) && dur.contains(&want),
+        "outcome {}, want poweroff and {want:?}:\n{dur}\n{con}",
+        run.outcome
+    );
     Ok(())
 }
