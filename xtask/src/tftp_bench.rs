@@ -1,6 +1,6 @@
 //! `cargo xtask bench tftp`: TFTP reads of one file by our client (the tftptest image)
 //! against dom0's three servers in one rig boot, each with options (blksize 1468, and
-//! windowsize 32 where the server offers it) and plain (512-byte blocks, one per ACK):
+//! windowsize 16 where the server offers it) and plain (512-byte blocks, one per ACK):
 //! tests/rig/peers/tftp_window.c (the only one with RFC 7440 windowsize), dnsmasq 2.90 and
 //! tftpd-hpa 5.2. `ROUNDS` guest runs; each figure is the median (lowest-highest). Writes
 //! `target/bench/tftp.md`.
@@ -18,7 +18,7 @@ const ROUNDS: usize = 3;
 
 /// (server, its address, the get= suffix of the read with options).
 const SERVERS: &[(&str, &str, &str)] = &[
-    ("tftp_window (peer)", "10.0.2.4", ":windowsize=32"),
+    ("tftp_window (peer)", "10.0.2.4", ":windowsize=16"),
     ("dnsmasq 2.90", "10.0.2.2", ""),
     ("tftpd-hpa 5.2", "10.0.2.3", ""),
 ];
@@ -128,7 +128,7 @@ fn table(ms: &[Vec<f64>]) -> String {
         t,
         "# TFTP benchmark (Xen 4.17 in QEMU TCG, dom0's servers on xenbr0, one rig boot)\n\n\
          One file of {} KiB of random bytes, read by tftptest (minios::tftp over netfront \
-         and smoltcp) into a sha256. With options: blksize 1468, windowsize 32 asked of the \
+         and smoltcp) into a sha256. With options: blksize 1468, windowsize 16 asked of the \
          peer (8 of the others, which do not offer it), tsize, timeout 1. Plain: RFC 1350, \
          512-byte blocks, each acknowledged. {ROUNDS} runs: median (lowest-highest) KiB/s; \
          the ratio is of medians.\n",

@@ -44,7 +44,7 @@ st() { xenstore-read "$d/data/tftptest/$1" 2>/dev/null; }
 exec {nap_fd}<> <(:)
 nap() { read -r -t "$1" -u "$nap_fd" _ || true; }
 # Bounded: the guest's reads take at most a few minutes.
-for _ in $(seq 300); do
+for _ in $(seq 800); do
     [[ $(st KILLED/state) == running* || $(st state) == finished* ]] && break
     nap 1
 done
@@ -75,7 +75,7 @@ for _ in $(seq 600); do
 done
 echo "during: killing tftpd-hpa (child ${child:-none} read ${r:-0} bytes)"
 kill -9 ${child:-} $tftpd_pid 2>/dev/null
-for _ in $(seq 300); do
+for _ in $(seq 800); do
     [[ $(st state) == finished* ]] && break
     nap 1
 done
