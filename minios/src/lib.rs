@@ -18,6 +18,7 @@ mod escape;
 pub mod events;
 pub mod grant;
 pub mod mm;
+pub mod net;
 pub mod netfront;
 pub mod ring;
 pub mod sched;

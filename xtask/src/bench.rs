@@ -81,7 +81,8 @@ impl Spread {
 pub fn cmd(args: &[String]) -> Result<(), String> {
     match args {
         [name] if name == "blk" => blk(),
-        _ => Err("usage: cargo xtask bench blk".into()),
+        [name] if name == "tftp" => crate::tftp_bench::tftp(),
+        _ => Err("usage: cargo xtask bench blk | tftp".into()),
     }
 }
 

@@ -7,3 +7,4 @@ pub mod bench;
 pub mod build;
 pub mod check;
 pub mod rig;
+pub mod tftp_bench;

@@ -5,6 +5,8 @@
 //! - `cargo xtask check`: the static checks (unsafe-code audit, rustfmt, clippy).
 //! - `cargo xtask test`: the checks, the host tests, the rig tests.
 //! - `cargo xtask bench blk`: blkfront against Linux's on the rig (`target/bench/blk.md`).
+//! - `cargo xtask bench tftp`: TFTP with options against plain, per dom0 server
+//!   (`target/bench/tftp.md`).
 #![forbid(unsafe_code)]
 
 use xtask::{bench, build, check, rig};
@@ -13,7 +15,7 @@ use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask check\n  cargo xtask test\n  cargo xtask bench blk"
+        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask check\n  cargo xtask test\n  cargo xtask bench blk | tftp"
     );
     ExitCode::from(2)
 }

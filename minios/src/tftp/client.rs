@@ -180,6 +180,11 @@ impl Client {
         self.tid.map(|port| SocketAddr::new(self.server.ip(), port))
     }
 
+    /// DATA blocks received in order so far.
+    pub fn blocks(&self) -> u64 {
+        self.blocks
+    }
+
     /// The bytes handed to the caller so far.
     pub fn delivered(&self) -> u64 {
         self.delivered

@@ -5,7 +5,8 @@
 //! datagrams and the time by the caller (the network glue), which sends what it returns and
 //! calls it back at its deadline. Every byte from the server is untrusted: a malformed or
 //! hostile server gets a typed [`TftpError`], never a panic, unbounded memory or a hang
-//! (the caller's `max_size` caps the file; retransmissions are bounded).
+//! (the caller's `max_size` caps the file; retransmissions are bounded). On Xen, [`fetch`]
+//! runs a transfer over a [`crate::net::Stack`].
 
 pub mod client;
 mod error;
@@ -13,9 +14,14 @@ pub mod options;
 mod text;
 pub mod wire;
 
+#[cfg(target_os = "none")]
+mod udp;
+
 #[cfg(test)]
 mod tests;
 
 pub use client::{Client, Datagram, Status, Step};
 pub use error::{ConfigError, Refusal, Text, TftpError, Violation, WireError};
 pub use options::{Negotiated, Options, DEFAULT_TIMEOUT_S};
+#[cfg(target_os = "none")]
+pub use udp::{fetch, FetchError, Fetched, PORT};

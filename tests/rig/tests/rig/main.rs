@@ -12,6 +12,7 @@ mod foundation;
 mod grants;
 mod net;
 mod smoke;
+mod tftp;
 mod xenstore;
 
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ const ALL: &[Test] = &[
     blk::DETACH,
     net::PING_UDP_ECHO,
     net::DETACH,
+    tftp::DHCP_AND_TFTP,
+    tftp::DHCP_NO_SERVER,
 ];
 
 fn main() -> ExitCode {
