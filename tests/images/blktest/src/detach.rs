@@ -6,7 +6,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use minios::blkfront::{BlkError, Overrides};
+use minios::blkfront::{BlkError, DiskStatus, Overrides};
 use minios::time::{self, Duration, Instant};
 use minios::{println, sched};
 
@@ -48,7 +48,29 @@ pub async fn run(o: &Overrides) -> Result<(), String> {
         time::sleep(Duration::from_millis(1)).await;
     }
     println!("blktest: detach in-flight={}", disk.in_flight());
+    let t = Instant::now();
     set_state("inflight").await;
+    println!(
+        "blktest: detach state written in {} ms",
+        (Instant::now() - t).as_millis()
+    );
+    // Until the readers end: every 20 s a line saying the device is still there.
+    let watch = disk.clone();
+    sched::spawn(async move {
+        let t0 = Instant::now();
+        while Instant::now() < end {
+            time::sleep(Duration::from_secs(20)).await;
+            if !matches!(watch.status(), DiskStatus::Connected) {
+                break;
+            }
+            let reqs: u64 = watch.stats().iter().map(|s| s.requests).sum();
+            println!(
+                "blktest: detach still connected after {} s: requests={reqs} in-flight={}",
+                (Instant::now() - t0).as_secs(),
+                watch.in_flight()
+            );
+        }
+    });
     let mut gone = 0;
     let mut reads = 0;
     let mut other = Vec::new();

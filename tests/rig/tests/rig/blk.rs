@@ -143,14 +143,20 @@ const PRELUDE: &str = r#"
 set -u
 d=/local/domain/$RIG_DOMID
 st() { xenstore-read "$d/data/blktest/state" 2>/dev/null; }
-wait_state() { # STATE...: up to 240 s, or the guest finished or failed
-    local s w
-    for _ in $(seq 2400); do
-        s=$(st)
+wait_state() { # STATE...: up to 240 s, or the guest finished; every 20 s a line of what
+    # dom0 reads, and at the end what dom0 was doing (a stuck tool shows in ps)
+    local s w start=$SECONDS next=$((SECONDS + 20))
+    while ((SECONDS - start < 240)); do
+        s=$(xenstore-read "$d/data/blktest/state" 2>&1)
         for w in "$@" finished; do [[ $s == "$w" ]] && return 0; done
+        if ((SECONDS >= next)); then
+            echo "during: still waiting for $* after $((SECONDS - start)) s: read '$s'"
+            next=$((SECONDS + 20))
+        fi
         sleep 0.1
     done
-    echo "during: timed out waiting for $*"
+    echo "during: timed out waiting for $*: read '$s'"
+    ps -eo pid,stat,wchan:24,etime,args | sed 's/^/during: ps /'
 }
 fe=$d/device/vbd/51712
 be=$(xenstore-read "$fe/backend")
