@@ -16,6 +16,7 @@ use super::BlkError;
 use crate::abi::blkif::{
     BLKIF_MAX_SEGMENTS_PER_REQUEST, VDISK_CDROM, VDISK_READONLY, VDISK_REMOVABLE,
 };
+use crate::xenbus;
 
 /// The largest ring we set up: 16 pages (`XENBUS_MAX_RING_GRANT_ORDER`).
 pub const MAX_RING_PAGE_ORDER: u32 = 4;
@@ -152,19 +153,11 @@ impl Overrides {
     /// Reads the `blk.*` words of a command line (other words are ignored).
     pub fn parse(cmdline: &str) -> Result<Self, BadOverride> {
         let mut o = Self::default();
-        for word in cmdline.split_ascii_whitespace() {
-            let Some(kv) = word.strip_prefix("blk.") else {
-                continue;
-            };
-            let bad = || BadOverride(String::from(word));
-            let (key, value) = kv.split_once('=').ok_or_else(bad)?;
-            let n: u32 = value.parse().map_err(|_| bad())?;
-            let on = match n {
-                0 => Some(false),
-                1 => Some(true),
-                _ => None,
-            };
-            match key {
+        for s in xenbus::switches(cmdline, "blk.") {
+            let s = s.map_err(|w| BadOverride(String::from(w)))?;
+            let bad = || BadOverride(String::from(s.word));
+            let (n, on) = (s.value, s.on());
+            match s.key {
                 "indirect" => o.indirect = on.ok_or_else(bad)?,
                 "persistent" => o.persistent = on.ok_or_else(bad)?,
                 "discard" => o.discard = on.ok_or_else(bad)?,

@@ -41,6 +41,6 @@ pub use error::{BlkError, Op, Violation};
 pub use features::{Features, Overrides};
 
 #[cfg(target_os = "none")]
-pub(crate) use xen::XenGranter;
+pub use xen::Disk;
 #[cfg(target_os = "none")]
-pub use xen::{Disk, DiskStatus};
+pub(crate) use xen::XenGranter;

@@ -21,7 +21,7 @@ use crate::abi::xen::DomId;
 use crate::events::{self, Channel, Port};
 use crate::grant::{Grant, GrantError, GrantedPages, PoolPage};
 use crate::time::{self, Duration};
-use crate::xenbus::{Frontend, XenbusError, XenbusState};
+use crate::xenbus::{self, DeviceStatus, Frontend, XenbusError, XenbusState};
 use crate::xenstore;
 
 /// How long one request may take before it fails with [`BlkError::Timeout`].
@@ -138,30 +138,11 @@ impl Kick for Port {
 
 type XenDevice = Device<GrantedPages, XenGranter, Port>;
 
-/// How a disk stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiskStatus {
-    /// Connected: requests are served.
-    Connected,
-    /// Closing: requests fail with [`BlkError::Gone`].
-    Closing,
-    /// Closed.
-    Closed {
-        /// Requests that were in flight and failed with [`BlkError::Gone`].
-        failed: usize,
-        /// Grants (ring and buffer pages) the backend still held when we gave up waiting:
-        /// kept, never reused.
-        stuck: usize,
-        /// Whether the close handshake finished (else the backend did not answer in time).
-        handshake: bool,
-    },
-}
-
 struct Inner {
     dev: XenDevice,
     fe: Frontend<'static>,
     channels: spin::Mutex<Vec<Channel>>,
-    status: spin::Mutex<DiskStatus>,
+    status: spin::Mutex<DeviceStatus>,
     closing: AtomicBool,
 }
 
@@ -169,8 +150,8 @@ impl Inner {
     /// Fails what is in flight, runs the close handshake, ends every grant. Grants the
     /// backend still maps (it may finish requests it had taken after it says Closed) are
     /// refused by Xen; they are tried again for a while, then kept.
-    async fn shutdown(&self) -> DiskStatus {
-        *self.status.lock() = DiskStatus::Closing;
+    async fn shutdown(&self) -> DeviceStatus {
+        *self.status.lock() = DeviceStatus::Closing;
         let failed = self.dev.fail(BlkError::Gone);
         let handshake = match self.fe.close_within(HANDSHAKE_LIMIT).await {
             Ok(()) => true,
@@ -182,37 +163,21 @@ impl Inner {
         for c in self.channels.lock().drain(..) {
             events::set_handler(c.port(), None);
         }
-        let mut rings: Vec<GrantedPages> = self
+        let rings: Vec<GrantedPages> = self
             .dev
             .queues()
             .iter()
             .filter_map(|q| q.lock().close())
             .collect();
-        let end = time::Instant::now() + END_LIMIT;
-        let stuck = loop {
-            rings = rings
-                .into_iter()
-                .filter_map(|r| r.end().err().map(|(r, _)| r))
-                .collect();
-            let buffers: usize = self
-                .dev
+        let buffers = || {
+            self.dev
                 .queues()
                 .iter()
                 .map(|q| q.lock().end_grants())
-                .sum();
-            let stuck = buffers + rings.iter().map(|r| r.pages().len()).sum::<usize>();
-            if stuck == 0 || time::Instant::now() >= end {
-                break stuck;
-            }
-            time::sleep(Duration::from_millis(20)).await;
+                .sum()
         };
-        if stuck > 0 {
-            log::warn!(
-                "blkfront: {}: {stuck} grant(s) still in use; kept",
-                self.fe.node()
-            );
-        }
-        let status = DiskStatus::Closed {
+        let stuck = xenbus::end_grants(self.fe.node(), rings, buffers, END_LIMIT).await;
+        let status = DeviceStatus::Closed {
             failed,
             stuck,
             handshake,
@@ -322,7 +287,7 @@ impl Disk {
             dev: Device::new(f, queues),
             fe,
             channels: spin::Mutex::new(channels),
-            status: spin::Mutex::new(DiskStatus::Connected),
+            status: spin::Mutex::new(DeviceStatus::Connected),
             closing: AtomicBool::new(false),
         });
         let watcher = inner.clone();
@@ -366,7 +331,7 @@ impl Disk {
     }
 
     /// How the disk stands.
-    pub fn status(&self) -> DiskStatus {
+    pub fn status(&self) -> DeviceStatus {
         *self.inner.status.lock()
     }
 
@@ -403,7 +368,7 @@ impl Disk {
     }
 
     /// Closes the disk: fails what is in flight, runs the close handshake, ends every grant.
-    pub async fn close(&self) -> DiskStatus {
+    pub async fn close(&self) -> DeviceStatus {
         if self.inner.closing.swap(true, Ordering::SeqCst) {
             return self.closed(HANDSHAKE_LIMIT * 2).await;
         }
@@ -411,11 +376,11 @@ impl Disk {
     }
 
     /// Waits (at most `limit`) until the disk is closed, by us or because its backend left.
-    pub async fn closed(&self, limit: Duration) -> DiskStatus {
+    pub async fn closed(&self, limit: Duration) -> DeviceStatus {
         let end = time::Instant::now() + limit;
         loop {
             let s = self.status();
-            if matches!(s, DiskStatus::Closed { .. }) || time::Instant::now() >= end {
+            if matches!(s, DeviceStatus::Closed { .. }) || time::Instant::now() >= end {
                 return s;
             }
             time::sleep(Duration::from_millis(10)).await;

@@ -11,8 +11,9 @@ use smoltcp::socket::AnySocket;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr};
 
 use super::{Addressing, Lease, StackError, StaticConfig};
-use crate::netfront::{Net, NetStatus, Overrides, XenNetDevice};
+use crate::netfront::{Net, Overrides, XenNetDevice};
 use crate::time::{self, Duration, Instant};
+use crate::xenbus::DeviceStatus;
 use crate::{xenbus, xenstore};
 
 /// The options asked for: subnet, router, DNS, lease and renewal times, server id, TFTP
@@ -167,7 +168,7 @@ impl Stack {
             return Err(StackError::Net(e));
         }
         match self.net.status() {
-            NetStatus::Connected => Ok(()),
+            DeviceStatus::Connected => Ok(()),
             _ => Err(StackError::Gone),
         }
     }

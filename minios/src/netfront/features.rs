@@ -12,6 +12,7 @@ use core::fmt;
 
 use super::NetError;
 use crate::blkfront::features::BackendNodes;
+use crate::xenbus;
 
 /// The most queues we set up.
 pub const MAX_QUEUES: u32 = 4;
@@ -103,19 +104,11 @@ impl Overrides {
     /// Reads the `net.*` words of a command line (other words are ignored).
     pub fn parse(cmdline: &str) -> Result<Self, BadOverride> {
         let mut o = Self::default();
-        for word in cmdline.split_ascii_whitespace() {
-            let Some(kv) = word.strip_prefix("net.") else {
-                continue;
-            };
-            let bad = || BadOverride(String::from(word));
-            let (key, value) = kv.split_once('=').ok_or_else(bad)?;
-            let n: u32 = value.parse().map_err(|_| bad())?;
-            let on = match n {
-                0 => Some(false),
-                1 => Some(true),
-                _ => None,
-            };
-            match key {
+        for s in xenbus::switches(cmdline, "net.") {
+            let s = s.map_err(|w| BadOverride(String::from(w)))?;
+            let bad = || BadOverride(String::from(s.word));
+            let (n, on) = (s.value, s.on());
+            match s.key {
                 "sg" => o.sg = on.ok_or_else(bad)?,
                 "gso" => o.gso = on.ok_or_else(bad)?,
                 "csum" => o.csum = on.ok_or_else(bad)?,

@@ -37,4 +37,4 @@ pub use error::NetError;
 pub use features::{Features, Overrides};
 
 #[cfg(target_os = "none")]
-pub use xen::{Net, NetStatus, XenNetDevice};
+pub use xen::{Net, XenNetDevice};

@@ -18,7 +18,7 @@ use crate::blkfront::XenGranter;
 use crate::events::{self, Channel, Port};
 use crate::grant::GrantedPages;
 use crate::time::{self, Duration};
-use crate::xenbus::{Frontend, XenbusError, XenbusState};
+use crate::xenbus::{self, DeviceStatus, Frontend, XenbusError, XenbusState};
 use crate::xenstore::{self, Errno, XsError};
 
 /// How long the connect and close handshakes may take.
@@ -37,32 +37,13 @@ type XenQueue = SharedQueue<GrantedPages, XenGranter, Port>;
 /// The device type a [`Net`] hands out: give it to `smoltcp::iface::Interface::poll`.
 pub type XenNetDevice = NetDevice<GrantedPages, XenGranter, Port>;
 
-/// How a vif stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetStatus {
-    /// Connected: packets flow.
-    Connected,
-    /// Closing: the queues have stopped.
-    Closing,
-    /// Closed.
-    Closed {
-        /// Tx requests that were in flight (those packets were lost).
-        failed: usize,
-        /// Grants (rings and buffer pages) the backend still held when we gave up waiting:
-        /// kept, never reused.
-        stuck: usize,
-        /// Whether the close handshake finished (else the backend did not answer in time).
-        handshake: bool,
-    },
-}
-
 struct Inner {
     features: Features,
     queues: Vec<XenQueue>,
     fe: Frontend<'static>,
     channels: spin::Mutex<Vec<Channel>>,
     signal: Arc<Signal>,
-    status: spin::Mutex<NetStatus>,
+    status: spin::Mutex<DeviceStatus>,
     closing: AtomicBool,
 }
 
@@ -81,8 +62,8 @@ impl Inner {
 
     /// Stops the queues, runs the close handshake, ends every grant (retrying those the
     /// backend still maps for a while).
-    async fn shutdown(&self) -> NetStatus {
-        *self.status.lock() = NetStatus::Closing;
+    async fn shutdown(&self) -> DeviceStatus {
+        *self.status.lock() = DeviceStatus::Closing;
         let start = time::Instant::now();
         for q in &self.queues {
             q.lock().stop_tx();
@@ -112,19 +93,8 @@ impl Inner {
             events::set_handler(c.port(), None);
         }
         let closed = start.elapsed();
-        let end = time::Instant::now() + END_LIMIT;
-        let stuck = loop {
-            rings = rings
-                .into_iter()
-                .filter_map(|r| r.end().err().map(|(r, _)| r))
-                .collect();
-            let buffers: usize = self.queues.iter().map(|q| q.lock().end_grants()).sum();
-            let stuck = buffers + rings.iter().map(|r| r.pages().len()).sum::<usize>();
-            if stuck == 0 || time::Instant::now() >= end {
-                break stuck;
-            }
-            time::sleep(Duration::from_millis(20)).await;
-        };
+        let buffers = || self.queues.iter().map(|q| q.lock().end_grants()).sum();
+        let stuck = xenbus::end_grants(self.fe.node(), rings, buffers, END_LIMIT).await;
         log::info!(
             "netfront: {}: closed in {} ms (tx drained {} ms, handshake done {} ms)",
             self.fe.node(),
@@ -132,13 +102,7 @@ impl Inner {
             drained.as_millis(),
             closed.as_millis()
         );
-        if stuck > 0 {
-            log::warn!(
-                "netfront: {}: {stuck} grant(s) still in use; kept",
-                self.fe.node()
-            );
-        }
-        let status = NetStatus::Closed {
+        let status = DeviceStatus::Closed {
             failed,
             stuck,
             handshake,
@@ -269,7 +233,7 @@ impl Net {
             fe,
             channels: spin::Mutex::new(channels),
             signal,
-            status: spin::Mutex::new(NetStatus::Connected),
+            status: spin::Mutex::new(DeviceStatus::Connected),
             closing: AtomicBool::new(false),
         });
         let watcher = inner.clone();
@@ -303,7 +267,7 @@ impl Net {
     }
 
     /// How the vif stands.
-    pub fn status(&self) -> NetStatus {
+    pub fn status(&self) -> DeviceStatus {
         *self.inner.status.lock()
     }
 
@@ -314,7 +278,7 @@ impl Net {
     }
 
     /// Closes the vif: stops the queues, runs the close handshake, ends every grant.
-    pub async fn close(&self) -> NetStatus {
+    pub async fn close(&self) -> DeviceStatus {
         if self.inner.closing.swap(true, Ordering::SeqCst) {
             return self.closed(HANDSHAKE_LIMIT * 2).await;
         }
@@ -322,11 +286,11 @@ impl Net {
     }
 
     /// Waits (at most `limit`) until the vif is closed, by us or because its backend left.
-    pub async fn closed(&self, limit: Duration) -> NetStatus {
+    pub async fn closed(&self, limit: Duration) -> DeviceStatus {
         let end = time::Instant::now() + limit;
         loop {
             let s = self.status();
-            if matches!(s, NetStatus::Closed { .. }) || time::Instant::now() >= end {
+            if matches!(s, DeviceStatus::Closed { .. }) || time::Instant::now() >= end {
                 return s;
             }
             time::sleep(Duration::from_millis(10)).await;

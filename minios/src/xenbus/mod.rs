@@ -9,11 +9,17 @@
 //! `<backend>/state`, never by polling; every wait a driver does can be bounded
 //! (`Frontend::connect_within`, `close_within`).
 
+#[cfg(target_os = "none")]
+mod close;
 mod devices;
 mod frontend;
+mod switches;
 
+#[cfg(target_os = "none")]
+pub use close::end_grants;
 pub use devices::devices;
 pub use frontend::Frontend;
+pub use switches::{switches, Switch};
 
 use crate::xenstore::XsError;
 
@@ -76,6 +82,25 @@ impl XenbusState {
     pub fn is_closing(self) -> bool {
         matches!(self, Self::Closing | Self::Closed)
     }
+}
+
+/// How a frontend device stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceStatus {
+    /// Connected: the device works.
+    Connected,
+    /// Closing: requests fail; the close handshake runs.
+    Closing,
+    /// Closed.
+    Closed {
+        /// Requests that were in flight and failed (for a vif: packets lost).
+        failed: usize,
+        /// Grants (rings and buffer pages) the backend still held when we gave up waiting:
+        /// kept, never reused.
+        stuck: usize,
+        /// Whether the close handshake finished (else the backend did not answer in time).
+        handshake: bool,
+    },
 }
 
 /// What the handshake can fail with.

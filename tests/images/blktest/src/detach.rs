@@ -6,8 +6,9 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use minios::blkfront::{BlkError, DiskStatus, Overrides};
+use minios::blkfront::{BlkError, Overrides};
 use minios::time::{self, Duration, Instant};
+use minios::xenbus::DeviceStatus;
 use minios::{println, sched};
 
 use crate::{open_first, print_stats, report_closed, set_state, text};
@@ -60,7 +61,7 @@ pub async fn run(o: &Overrides) -> Result<(), String> {
         let t0 = Instant::now();
         while Instant::now() < end {
             time::sleep(Duration::from_secs(20)).await;
-            if !matches!(watch.status(), DiskStatus::Connected) {
+            if !matches!(watch.status(), DeviceStatus::Connected) {
                 break;
             }
             let reqs: u64 = watch.stats().iter().map(|s| s.requests).sum();

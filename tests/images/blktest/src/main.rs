@@ -23,8 +23,9 @@ mod pattern;
 
 use alloc::format;
 use alloc::string::String;
-use minios::blkfront::{BlkError, Disk, DiskStatus, Overrides};
+use minios::blkfront::{BlkError, Disk, Overrides};
 use minios::time::{self, Duration};
+use minios::xenbus::DeviceStatus;
 use minios::{control, grant, println, xenbus, xenstore};
 
 minios::main!(async main);
@@ -145,9 +146,9 @@ pub async fn close(disk: &Disk) -> Result<(), String> {
 }
 
 /// Prints a closed disk's status; an error if grants are left or the handshake failed.
-pub fn report_closed(s: DiskStatus) -> Result<(), String> {
+pub fn report_closed(s: DeviceStatus) -> Result<(), String> {
     match s {
-        DiskStatus::Closed {
+        DeviceStatus::Closed {
             failed,
             stuck,
             handshake,

@@ -17,8 +17,9 @@ extern crate alloc;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
-use minios::netfront::{Net, NetStatus, Overrides};
+use minios::netfront::{Net, Overrides};
 use minios::time::{self, Duration};
+use minios::xenbus::DeviceStatus;
 use minios::{control, grant, println, xenbus, xenstore};
 use smoltcp::iface::{Config, Interface, SocketSet};
 use smoltcp::socket::udp;
@@ -140,7 +141,7 @@ async fn run(cmdline: &str, grants_before: usize) -> Result<String, String> {
             }
         }
         iface.poll(now(), &mut dev, &mut sockets);
-        if net.status() != NetStatus::Connected {
+        if net.status() != DeviceStatus::Connected {
             break;
         }
         if time::Instant::now().duration_since(last_check) > Duration::from_millis(200) {
@@ -174,14 +175,14 @@ async fn run(cmdline: &str, grants_before: usize) -> Result<String, String> {
     );
     let start = time::Instant::now();
     let (by, st) = match net.status() {
-        NetStatus::Connected => ("us", net.close().await),
+        DeviceStatus::Connected => ("us", net.close().await),
         _ => ("backend", net.closed(Duration::from_secs(40)).await),
     };
     println!(
         "nettest: close took {} ms after the loop saw it",
         start.elapsed().as_millis()
     );
-    let NetStatus::Closed {
+    let DeviceStatus::Closed {
         failed,
         stuck,
         handshake,

@@ -18,9 +18,9 @@ use alloc::string::{String, ToString};
 use core::net::Ipv4Addr;
 
 use minios::net::{Lease, Stack};
-use minios::netfront::NetStatus;
 use minios::tftp::{self, Options};
 use minios::time::{Duration, Instant};
+use minios::xenbus::DeviceStatus;
 use minios::{println, xenstore};
 use sha2::{Digest, Sha256};
 
@@ -195,7 +195,7 @@ async fn run(cmdline: &str) -> Result<String, String> {
     }
     let st = stack.net().close().await;
     Ok(match st {
-        NetStatus::Closed {
+        DeviceStatus::Closed {
             failed,
             stuck,
             handshake,

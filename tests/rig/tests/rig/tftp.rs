@@ -23,9 +23,9 @@ pub const DHCP_AND_TFTP: Test = Test {
     run: dhcp_and_tftp,
 };
 
-/// The files dom0 makes (name, bytes): 32 MiB for the windowed transfer; 4 MiB is 65536
-/// blocks of 64 bytes and an empty last one (block numbers wrap past 65535); 1 MiB for the
-/// lock-step servers.
+/// The files dom0 makes (name, bytes): 32 MiB for the windowed transfer and the plain one
+/// (65536 blocks of 512 bytes and an empty last one: block numbers wrap past 65535); 4 MiB is
+/// as many blocks of 64 bytes, windowed; 1 MiB for dnsmasq.
 const FILES: &[(&str, u64)] = &[
     ("big.bin", 32 << 20),
     ("wrap.bin", 4 << 20),
@@ -69,11 +69,11 @@ const GETS: &[Get] = &[
         )),
     },
     Get {
-        what: "tftpd-hpa, plain 512-byte blocks",
-        word: "10.0.2.3:small.bin:plain",
+        what: "tftpd-hpa, plain 512-byte blocks, 65537 blocks",
+        word: "10.0.2.3:big.bin:plain",
         good: Some((
-            "small.bin",
-            (1 << 20) / 512 + 1,
+            "big.bin",
+            (32 << 20) / 512 + 1,
             "blksize=512 windowsize=1 tsize=none",
         )),
     },
