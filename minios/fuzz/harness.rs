@@ -6,6 +6,8 @@ use core::task::{Poll, Waker};
 use minios::xenstore::conn::{Conn, MAX_QUEUED_EVENTS};
 use minios::xenstore::wire::{self, Header, Message, Request, HEADER_LEN};
 
+#[path = "bootp.rs"]
+mod bootp;
 #[path = "netfront.rs"]
 mod netfront;
 #[path = "tftp.rs"]
@@ -19,6 +21,7 @@ pub const TARGETS: &[&str] = &[
     "tftp_packet",
     "tftp_transfer",
     "netfront_rx",
+    "bootp",
 ];
 
 /// Runs the target `name` on `data`. Parsers must return errors, never panic or hang.
@@ -29,6 +32,7 @@ pub fn run(name: &str, data: &[u8]) {
         "tftp_packet" => tftp::packet(data),
         "tftp_transfer" => tftp::transfer(data),
         "netfront_rx" => netfront::rx(data),
+        "bootp" => bootp::packet(data),
         _ => panic!("unknown fuzz target {name}"),
     }
 }

@@ -5,8 +5,11 @@
 //! streams into a sha256 and is not kept. Everything dom0 checks is under `data/tftptest/`:
 //! `lease/*` (the DHCP lease's fields, empty when absent), for the n-th file `n/state`
 //! (`running`, then `done`) and `n/{size,sha256,ms,blocks,negotiated}` or `n/error`, and
-//! `state` (`finished` last, with how the vif closed). When dom0 has written
-//! `data/tftptest/dom0 = done` (or after 60 s) the guest powers off.
+//! `state` (`finished` last, with how the vif closed). With the word `hold=SECONDS` the
+//! guest then keeps the vif up and the DHCP lease renewed (or lets it lapse) until dom0 writes
+//! `data/tftptest/dom0 = done` or SECONDS pass, answering pings; `lease/address` follows
+//! the lease (empty once lost). When dom0 has written `data/tftptest/dom0 = done` (or after
+//! 60 s) the guest powers off.
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
@@ -114,12 +117,48 @@ async fn put_lease(l: &Lease) {
     }
 }
 
-async fn run(cmdline: &str) -> Result<String, String> {
-    let limit = cmdline
+/// The number of seconds of the word `key` (such as `hold=`), if given.
+fn word_number(cmdline: &str, key: &str) -> Result<Option<u64>, String> {
+    cmdline
         .split_ascii_whitespace()
-        .find_map(|w| w.strip_prefix("dhcp-limit="))
-        .map_or(Ok(30), str::parse)
-        .map_err(|_| "dhcp-limit= is not a number of seconds")?;
+        .find_map(|w| w.strip_prefix(key))
+        .map(str::parse)
+        .transpose()
+        .map_err(|_| format!("{key} is not a number of seconds"))
+}
+
+/// Keeps the stack polled (DHCP renewals, pings) until dom0 says done or `limit` passes;
+/// `lease/address` follows the lease.
+async fn hold(stack: &mut Stack, limit: Duration) -> Result<(), String> {
+    let end = Instant::now() + limit;
+    let mut shown = stack.lease().map(|l| l.address);
+    let mut ask = Instant::now();
+    println!("tftptest: holding the vif up to {} s", limit.as_secs());
+    while Instant::now() < end {
+        stack.poll();
+        stack.check().map_err(|e| e.to_string())?;
+        let now = stack.lease().map(|l| l.address);
+        if now != shown {
+            shown = now;
+            let a = now.map(|a| a.to_string()).unwrap_or_default();
+            println!("tftptest: lease address now {a:?}");
+            put("lease/address", &a).await;
+        }
+        if Instant::now() >= ask {
+            let v = xenstore::client().read("data/tftptest/dom0").await;
+            if v.is_ok_and(|v| v == "done") {
+                return Ok(());
+            }
+            ask = Instant::now() + Duration::from_millis(500);
+        }
+        stack.wait(Duration::from_millis(500)).await;
+    }
+    println!("tftptest: held {} s without dom0's word", limit.as_secs());
+    Ok(())
+}
+
+async fn run(cmdline: &str) -> Result<String, String> {
+    let limit = word_number(cmdline, "dhcp-limit=")?.unwrap_or(30);
     // Created by us, so that dom0's later write keeps our permissions.
     xenstore::client()
         .write("data/tftptest/dom0", "")
@@ -192,6 +231,9 @@ async fn run(cmdline: &str) -> Result<String, String> {
             }
         }
         put(&format!("{n}/state"), "done").await;
+    }
+    if let Some(secs) = word_number(cmdline, "hold=")? {
+        hold(&mut stack, Duration::from_secs(secs)).await?;
     }
     let st = stack.net().close().await;
     Ok(match st {

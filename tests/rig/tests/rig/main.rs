@@ -7,6 +7,7 @@
 mod blk;
 mod console;
 mod control;
+mod dhcp;
 mod events;
 mod foundation;
 mod grants;
@@ -51,6 +52,7 @@ const ALL: &[Test] = &[
     net::DETACH,
     tftp::DHCP_AND_TFTP,
     tftp::DHCP_NO_SERVER,
+    dhcp::RENEWAL,
 ];
 
 fn main() -> ExitCode {
