@@ -1,0 +1,51 @@
+//! What the domain tells dom0 through xenstore, under its `data/echo/`:
+//! - `state`: `starting`; `serving port=P addr=A.B.C.D/N conns=N window=BYTES`; after the
+//!   vif closed, `closed failed=N stuck=N handshake=B grants-before=N grants-now=N` (by us,
+//!   for shutdown) or `vif-gone` with the same fields and `error="..."` last; `no-vif`,
+//!   `no-network error="..."`, `not-serving error="..."`, `bad-config error="..."`.
+//! - `ping` -> `pong`: whatever is written to `ping` is copied to `pong`, showing the
+//!   domain is alive and answering (a health check for the toolstack side).
+
+use minios::xenstore::{self, Errno, XsError};
+use minios::{println, sched};
+
+const STATE: &str = "data/echo/state";
+const PING: &str = "data/echo/ping";
+const PONG: &str = "data/echo/pong";
+
+/// Writes `state`.
+pub async fn set(state: &str) {
+    if let Err(e) = xenstore::client().write(STATE, state).await {
+        println!("echo: writing {STATE} = {state}: {e}");
+    }
+}
+
+/// Creates the nodes (ours, so that dom0's writes keep our permissions) and starts
+/// answering pings.
+pub async fn start() {
+    set("starting").await;
+    let xs = xenstore::client();
+    for node in [PING, PONG] {
+        if let Err(e) = xs.write(node, "").await {
+            println!("echo: creating {node}: {e}");
+        }
+    }
+    sched::spawn(async {
+        if let Err(e) = answer_pings().await {
+            println!("echo: no more answers to {PING}: {e}");
+        }
+    });
+}
+
+async fn answer_pings() -> Result<(), XsError> {
+    let xs = xenstore::client();
+    let mut watch = xs.watch(PING).await?;
+    loop {
+        watch.next().await?;
+        match xs.read(PING).await {
+            Ok(v) if !v.is_empty() => xs.write(PONG, v).await?,
+            Ok(_) | Err(XsError::Errno(Errno::ENOENT)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
