@@ -140,6 +140,7 @@ fn linux_initramfs(dir: &Path) -> Result<PathBuf, String> {
     let cpio = dir.join("linux-domu.cpio");
     run_tool(
         Command::new(root().join("scripts/bench/linux-domu-initramfs.sh"))
+            .arg("blk")
             .arg(&bench)
             .arg(&cpio),
     )?;
