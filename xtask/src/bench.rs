@@ -84,7 +84,8 @@ pub fn cmd(args: &[String]) -> Result<(), String> {
     match args {
         [name] if name == "blk" => blk(),
         [name] if name == "tftp" => crate::tftp_bench::tftp(),
-        _ => Err("usage: cargo xtask bench blk | tftp".into()),
+        [name, rest @ ..] if name == "tcp" => crate::tcp_bench::tcp(rest),
+        _ => Err("usage: cargo xtask bench blk | tftp | tcp [--linux-only]".into()),
     }
 }
 
