@@ -147,7 +147,9 @@ wait_state() { # STATE...: up to 240 s, or the guest finished; every 20 s a line
     # dom0 reads, and at the end what dom0 was doing (a stuck tool shows in ps)
     local s w start=$SECONDS next=$((SECONDS + 20))
     while ((SECONDS - start < 240)); do
-        s=$(xenstore-read "$d/data/blktest/state" 2>&1)
+        # timeout: dom0 programs crash now and then under TCG (shared/notes/rig.md); one
+        # that hangs instead must not stop the loop.
+        s=$(timeout 20 xenstore-read "$d/data/blktest/state" 2>&1)
         for w in "$@" finished; do [[ $s == "$w" ]] && return 0; done
         if ((SECONDS >= next)); then
             echo "during: still waiting for $* after $((SECONDS - start)) s: read '$s'"
@@ -429,7 +431,7 @@ if xenstore-read "$be/state" >/dev/null 2>&1; then echo "during: backend=present
 # The guest still answers: a xenstore handshake after the detach.
 xenstore-write "$d/data/blktest/dom0" ping
 for _ in $(seq 600); do
-    [[ $(xenstore-read "$d/data/blktest/pong" 2>/dev/null) == alive ]] && break
+    [[ $(timeout 20 xenstore-read "$d/data/blktest/pong" 2>/dev/null) == alive ]] && break
     sleep 0.1
 done
 echo "during: pong=$(xenstore-read "$d/data/blktest/pong" 2>/dev/null)"
