@@ -21,7 +21,9 @@
 # the source is readable and the sink writable, but then writes the whole block (up to -b
 # bytes) blocking. With PIPE the sink is a pipe only socat itself drains, and a writable pipe
 # has only one free page for sure: a block larger than 4096 bytes can block socat on its own
-# pipe for good (seen in the rig: with the default -b 8192 the echo stopped after 90 KiB).
+# pipe for good once the way back is slower than the way in (seen in the rig: with the
+# default -b 8192 the echo stopped after 90 KiB; on the host, against a client that starts
+# reading late, -b 8192 and -b 65536 PIPE stall, -b 4096 PIPE and -b 65536 EXEC:cat do not).
 # `-b 4096 PIPE` cannot deadlock but was slow (0.29 MiB/s in a trial, against 0.76 for
 # this in the same rig boot). EXEC:cat talks to cat over a socketpair (socat's default),
 # whose poll() says writable only while less than a quarter of its 208 KiB send buffer is
