@@ -1,28 +1,103 @@
 #!/usr/bin/env bash
-# Builds the initramfs of the Linux PV domU that `cargo xtask bench blk` compares our
-# blkfront with: Debian's busybox-static and the rig kernel's xen-blkfront module (both from
-# the rig's unpacked packages, target/rig/extract), blk-bench, and an /init that loads the
-# module, waits for /dev/xvda, runs `dd bs=1M iflag=direct` and blk-bench on it (their lines
-# go to the console), then powers off.
+# Builds the initramfs of a Linux PV domU (Debian's kernel, the rig's dom0 kernel) that a
+# `cargo xtask bench` compares our drivers with. Both kinds hold Debian's busybox-static and
+# one of the rig kernel's modules, taken from the rig's unpacked packages (target/rig/extract).
 #
-# usage: linux-domu-initramfs.sh BLK_BENCH_BINARY OUT.cpio   (RIG_DIR overrides target/rig)
+#   blk BLK_BENCH OUT.cpio   for `bench blk`: xen-blkfront and blk-bench; /init loads the
+#                            module, waits for /dev/xvda, runs `dd bs=1M iflag=direct` and
+#                            blk-bench on it (their lines go to the console), then powers off.
+#   echo OUT.cpio            for `bench tcp`: xen-netfront and Debian's socat (fetched with
+#                            `apt-get download` into the rig's deb cache, target/rig/debs, with
+#                            the libraries it needs from target/rig/extract). /init reads
+#                            `ip=A.B.C.D/N` and `echo.port=P` (default 7) from the kernel
+#                            command line (the echo stubdom's words), brings eth0 up with that
+#                            address, runs `socat -b 65536 TCP-LISTEN:P,fork,reuseaddr EXEC:cat`
+#                            and once the port listens prints
+#                            `linux-echo: serving tcp port P on A.B.C.D (socat VERSION)`. It
+#                            powers off when the toolstack asks (`xl shutdown`: the kernel runs
+#                            /sbin/poweroff) or if socat ends.
+#
+# Why EXEC:cat and not socat's own echo, PIPE: socat moves a block only when poll() says
+# the source is readable and the sink writable, but then writes the whole block (up to -b
+# bytes) blocking. With PIPE the sink is a pipe only socat itself drains, and a writable pipe
+# has only one free page for sure: a block larger than 4096 bytes can block socat on its own
+# pipe for good once the way back is slower than the way in (seen in the rig: with the
+# default -b 8192 the echo stopped after 90 KiB; on the host, against a client that starts
+# reading late, -b 8192 and -b 65536 PIPE stall, -b 4096 PIPE and -b 65536 EXEC:cat do not).
+# `-b 4096 PIPE` cannot deadlock but was slow (0.29 MiB/s in a trial, against 0.76 for
+# this in the same rig boot). EXEC:cat talks to cat over a socketpair (socat's default),
+# whose poll() says writable only while less than a quarter of its 208 KiB send buffer is
+# queued, so a 64 KiB block never blocks there, and cat's own writes wait only for socat,
+# which always comes back to read them.
+#
+# usage: linux-domu-initramfs.sh blk BLK_BENCH OUT.cpio | echo OUT.cpio
+#        (RIG_DIR overrides target/rig)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rig=${RIG_DIR:-$here/../../target/rig}
-bench=$1 out=$2
 extract=$rig/extract
 kver=$(cat "$rig/bootset/kernel.version")
-mod=$extract/usr/lib/modules/$kver/kernel/drivers/block/xen-blkfront.ko
-for f in "$extract/usr/bin/busybox" "$mod" "$bench"; do
-    [[ -f $f ]] || { echo "linux-domu-initramfs: missing $f" >&2; exit 1; }
-done
+kmods=$extract/usr/lib/modules/$kver/kernel
+
+die() { echo "linux-domu-initramfs: $*" >&2; exit 1; }
+need_files() { local f; for f; do [[ -f $f ]] || die "missing $f"; done; }
+
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,dev,proc,sys}
+mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp}
+need_files "$extract/usr/bin/busybox"
 cp "$extract/usr/bin/busybox" "$stage/bin/busybox"
-cp "$mod" "$stage/xen-blkfront.ko"
-cp "$bench" "$stage/bin/blk-bench"
-cat >"$stage/init" <<'EOT'
+
+# Debian's socat into $stage/bin, with its loader and the closure of its NEEDED libraries.
+add_socat() {
+    local debs=$rig/debs pkgs=$stage/.pkgs apt_opts=() deb
+    [[ $EUID == 0 ]] && apt_opts=(-o APT::Sandbox::User=root)
+    mkdir -p "$debs" "$pkgs"
+    if ! compgen -G "$debs/socat_*.deb" >/dev/null; then
+        (cd "$debs" && apt-get "${apt_opts[@]}" download -q socat >&2) ||
+            die "apt-get download socat failed (apt lists may need 'apt-get update')"
+    fi
+    deb=$(ls -v "$debs"/socat_*.deb | tail -n1)
+    dpkg -x "$deb" "$pkgs"
+    cp "$pkgs/usr/bin/socat" "$stage/bin/socat"
+    local libdir=$stage/lib/x86_64-linux-gnu todo=("$stage/bin/socat") more f lib src
+    mkdir -p "$libdir"
+    while ((${#todo[@]})); do
+        more=()
+        for f in "${todo[@]}"; do
+            while read -r lib; do
+                [[ -e $libdir/$lib ]] && continue
+                src=$extract/usr/lib/x86_64-linux-gnu/$lib
+                [[ -e $src ]] || die "library $lib (needed by ${f##*/}) is not in $extract; \
+add its package to scripts/rig/packages.txt"
+                cp -L "$src" "$libdir/$lib"
+                more+=("$libdir/$lib")
+            done < <(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+        done
+        todo=("${more[@]}")
+    done
+    local interp
+    interp=$(readelf -l "$stage/bin/socat" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
+    [[ -n $interp ]] || die "socat names no program interpreter"
+    mkdir -p "$stage$(dirname "$interp")"
+    cp -L "$extract$interp" "$stage$interp"
+    # The host runs the staged socat once: a library left out fails here, not in the rig.
+    "$stage$interp" --library-path "$libdir" "$stage/bin/socat" -V >/dev/null ||
+        die "the staged socat does not run"
+    "$stage$interp" --library-path "$libdir" "$stage/bin/socat" -V |
+        sed -n 's/^socat version \([^ ]*\).*/\1/p' >"$stage/socat.version"
+    rm -rf "$pkgs"
+}
+
+mode=${1:-}
+case $mode in
+blk)
+    (($# == 3)) || die "usage: linux-domu-initramfs.sh blk BLK_BENCH OUT.cpio"
+    bench=$2 out=$3
+    need_files "$kmods/drivers/block/xen-blkfront.ko" "$bench"
+    cp "$kmods/drivers/block/xen-blkfront.ko" "$stage/xen-blkfront.ko"
+    cp "$bench" "$stage/bin/blk-bench"
+    cat >"$stage/init" <<'EOT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -47,5 +122,54 @@ blk-bench /dev/xvda "$bytes" "$ios" 2>&1 | sed 's/^/linux-bench: /'
 echo "linux-bench: done"
 poweroff -f
 EOT
+    ;;
+echo)
+    (($# == 2)) || die "usage: linux-domu-initramfs.sh echo OUT.cpio"
+    out=$2
+    need_files "$kmods/drivers/net/xen-netfront.ko"
+    cp "$kmods/drivers/net/xen-netfront.ko" "$stage/xen-netfront.ko"
+    add_socat
+    # The kernel's orderly power-off (xl shutdown) runs /sbin/poweroff.
+    printf '#!/bin/busybox sh\nexec /bin/busybox poweroff -f\n' >"$stage/sbin/poweroff"
+    chmod 0755 "$stage/sbin/poweroff"
+    cat >"$stage/init" <<'EOT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+fail() { echo "linux-echo: FAILED $*"; poweroff -f; }
+set -- $(cat /proc/cmdline)
+addr='' port=7
+for a; do
+    case $a in
+        ip=*) addr=${a#*=} ;;
+        echo.port=*) port=${a#*=} ;;
+    esac
+done
+[ -n "$addr" ] || fail "no ip=A.B.C.D/N on the command line"
+insmod /xen-netfront.ko || fail "insmod xen-netfront"
+for i in $(seq 600); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
+ip link set lo up
+ip addr add "$addr" dev eth0 || fail "ip addr add $addr"
+ip link set eth0 up || fail "ip link set eth0 up"
+socat -b 65536 TCP-LISTEN:"$port",fork,reuseaddr EXEC:cat &
+pid=$!
+# Ready once the port listens (state 0A in /proc/net/tcp; the port in hex).
+hex=$(printf ':%04X ' "$port")
+for i in $(seq 300); do
+    grep -q "$hex[0-9A-F:]* 0A" /proc/net/tcp && break
+    kill -0 $pid 2>/dev/null || fail "socat ended"
+    sleep 0.1
+done
+grep -q "$hex[0-9A-F:]* 0A" /proc/net/tcp || fail "socat does not listen on port $port"
+echo "linux-echo: serving tcp port $port on ${addr%/*} (socat $(cat /socat.version))"
+wait $pid
+fail "socat ended: status $?"
+EOT
+    ;;
+*) die "usage: linux-domu-initramfs.sh blk BLK_BENCH OUT.cpio | echo OUT.cpio" ;;
+esac
 chmod 0755 "$stage/init"
 (cd "$stage" && find . | cpio -o -H newc --quiet) >"$out"

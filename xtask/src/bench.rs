@@ -64,11 +64,7 @@ impl Spread {
         if runs.is_empty() {
             return None;
         }
-        let stats = |f: fn(&Numbers) -> f64| {
-            let mut v: Vec<f64> = runs.iter().map(f).collect();
-            v.sort_by(f64::total_cmp);
-            [v[v.len() / 2], v[0], v[v.len() - 1]]
-        };
+        let stats = |f: fn(&Numbers) -> f64| median_range(runs.iter().map(f).collect());
         Some(Spread {
             mib_s: stats(|n| n.mib_s),
             iops: stats(|n| n.iops),
@@ -77,16 +73,36 @@ impl Spread {
     }
 }
 
+/// The median, lowest and highest of `v` (not empty).
+pub(crate) fn median_range(mut v: Vec<f64>) -> [f64; 3] {
+    v.sort_by(f64::total_cmp);
+    [v[v.len() / 2], v[0], v[v.len() - 1]]
+}
+
 /// `cargo xtask bench NAME`.
 pub fn cmd(args: &[String]) -> Result<(), String> {
     match args {
         [name] if name == "blk" => blk(),
         [name] if name == "tftp" => crate::tftp_bench::tftp(),
-        _ => Err("usage: cargo xtask bench blk | tftp".into()),
+        [name, rest @ ..] if name == "tcp" => crate::tcp_bench::tcp(rest),
+        _ => Err("usage: cargo xtask bench blk | tftp | tcp [--linux-only]".into()),
     }
 }
 
-fn run_tool(cmd: &mut Command) -> Result<(), String> {
+/// Builds the C program `source` (a path from the repository's root) static, into `out`.
+pub(crate) fn gcc_static(source: &str, out: &Path) -> Result<(), String> {
+    run_tool(
+        Command::new("gcc")
+            .args([
+                "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o",
+            ])
+            .arg(out)
+            .arg(root().join(source)),
+    )
+}
+
+/// Runs a host tool; its failure is an error with its stderr.
+pub(crate) fn run_tool(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
     let out = cmd.output().map_err(|e| format!("{shown}: {e}"))?;
     if !out.status.success() {
@@ -121,17 +137,11 @@ fn numbers(console: &str, seq: &str, rand: &str) -> Result<Numbers, String> {
 /// Builds blk-bench and the Linux domU's initramfs into `dir`.
 fn linux_initramfs(dir: &Path) -> Result<PathBuf, String> {
     let bench = dir.join("blk-bench");
-    run_tool(
-        Command::new("gcc")
-            .args([
-                "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o",
-            ])
-            .arg(&bench)
-            .arg(root().join("scripts/bench/blk_bench.c")),
-    )?;
+    gcc_static("scripts/bench/blk_bench.c", &bench)?;
     let cpio = dir.join("linux-domu.cpio");
     run_tool(
         Command::new(root().join("scripts/bench/linux-domu-initramfs.sh"))
+            .arg("blk")
             .arg(&bench)
             .arg(&cpio),
     )?;

@@ -7,4 +7,5 @@ pub mod bench;
 pub mod build;
 pub mod check;
 pub mod rig;
+pub mod tcp_bench;
 pub mod tftp_bench;

@@ -7,6 +7,8 @@
 //! - `cargo xtask bench blk`: blkfront against Linux's on the rig (`target/bench/blk.md`).
 //! - `cargo xtask bench tftp`: TFTP with options against plain, per dom0 server
 //!   (`target/bench/tftp.md`).
+//! - `cargo xtask bench tcp [--linux-only]`: TCP echo throughput of the echo stubdom against
+//!   a Linux PV domU with socat, per netfront feature (`target/bench/tcp.md`).
 #![forbid(unsafe_code)]
 
 use xtask::{bench, build, check, rig};
@@ -15,7 +17,7 @@ use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask check\n  cargo xtask test\n  cargo xtask bench blk | tftp"
+        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask check\n  cargo xtask test\n  cargo xtask bench blk | tftp | tcp [--linux-only]"
     );
     ExitCode::from(2)
 }

@@ -6,9 +6,9 @@
 //! each figure is the median (lowest-highest). Writes `target/bench/tftp.md`.
 
 use std::fmt::Write as _;
-use std::process::Command;
 use std::time::Duration;
 
+use crate::bench::{gcc_static, median_range};
 use crate::build::{build, root};
 use crate::rig::{GuestSpec, Rig, RigOptions};
 
@@ -57,26 +57,13 @@ fn read_ms(console: &str, n: usize) -> Result<f64, String> {
     Ok(ms)
 }
 
-fn median(mut v: Vec<f64>) -> [f64; 3] {
-    v.sort_by(f64::total_cmp);
-    [v[v.len() / 2], v[0], v[v.len() - 1]]
-}
-
 /// `cargo xtask bench tftp`.
 pub fn tftp() -> Result<(), String> {
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let image = build(&["tftptest".to_string()])?.remove(0);
     let peer = dir.join("tftp-window");
-    let out = Command::new("gcc")
-        .args(["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
-        .arg(&peer)
-        .arg(root().join("tests/rig/peers/tftp_window.c"))
-        .output()
-        .map_err(|e| format!("gcc: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("gcc: {}", String::from_utf8_lossy(&out.stderr)));
-    }
+    gcc_static("tests/rig/peers/tftp_window.c", &peer)?;
     let mut rig = Rig::boot(&RigOptions::default()).map_err(|e| e.to_string())?;
     let files = rig.share().join("files/tftp-bench");
     std::fs::create_dir_all(&files).map_err(|e| format!("{}: {e}", files.display()))?;
@@ -147,7 +134,7 @@ fn table(ms: &[Vec<f64>], versions: &[&str]) -> String {
         "| server | with options KiB/s | plain 512 KiB/s | ratio |\n| --- | ---: | ---: | ---: |"
     );
     let rate = |v: &Vec<f64>| {
-        median(
+        median_range(
             v.iter()
                 .map(|ms| BYTES as f64 / 1024.0 / (ms / 1e3))
                 .collect(),
@@ -180,6 +167,6 @@ mod tests {
                    tftptest: get 0 10.0.2.4:file.bin: size=2097152 blocks=1 ms=2000 (1 KiB/s)\n";
         assert_eq!(read_ms(con, 0), Ok(2000.0));
         assert!(read_ms(con, 1).is_err());
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), [2.0, 1.0, 3.0]);
+        assert_eq!(median_range(vec![3.0, 1.0, 2.0]), [2.0, 1.0, 3.0]);
     }
 }
