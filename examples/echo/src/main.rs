@@ -31,8 +31,8 @@ use core::task::Poll;
 use echo_core::Config;
 use minios::control::{self, PowerRequest};
 use minios::net::{Stack, StackError};
-use minios::netfront::NetStatus;
 use minios::time::{Duration, Instant};
+use minios::xenbus::DeviceStatus;
 use minios::xenstore::{self, XsError};
 use minios::{grant, println};
 
@@ -132,10 +132,10 @@ async fn run(
 
 /// Reports how the vif closed (`what`: `closed` by us, or `vif-gone` with its `error`) and
 /// the grants in use against those before it opened.
-async fn closed(what: &str, st: NetStatus, grants_before: usize, error: Option<StackError>) {
+async fn closed(what: &str, st: DeviceStatus, grants_before: usize, error: Option<StackError>) {
     let now = grant::refs_in_use().unwrap_or(0);
     let how = match st {
-        NetStatus::Closed {
+        DeviceStatus::Closed {
             failed,
             stuck,
             handshake,
