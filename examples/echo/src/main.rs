@@ -92,7 +92,7 @@ async fn run(
         }
         last_try = Some(Instant::now());
         let grants_before = grant::refs_in_use().unwrap_or(0);
-        let opened = match race(Stack::open(cmdline, DHCP_LIMIT), request).await {
+        let opened = match race(open_any(cmdline), request).await {
             Either::Right(r) => return r,
             Either::Left(o) => o,
         };
@@ -128,6 +128,25 @@ async fn run(
             .is_ok()
         {}
     }
+}
+
+/// Opens the first vif that works, newest first (a detached vif's directory may linger
+/// while a newly attached one is ready).
+async fn open_any(cmdline: &str) -> Result<Stack, StackError> {
+    let devs = minios::xenbus::devices(xenstore::client(), "vif")
+        .await
+        .map_err(|e| StackError::Net(e.into()))?;
+    let mut last = StackError::NoDevice;
+    for (_, node) in devs.into_iter().rev() {
+        match Stack::open_node(cmdline, node.clone(), DHCP_LIMIT).await {
+            Ok(s) => return Ok(s),
+            Err(e) => {
+                println!("echo: {node}: {e}");
+                last = e;
+            }
+        }
+    }
+    Err(last)
 }
 
 /// Reports how the vif closed (`what`: `closed` by us, or `vif-gone` with its `error`) and

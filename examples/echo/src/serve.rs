@@ -6,10 +6,10 @@ use alloc::string::String;
 
 use echo_core::{Config, Echo, End, Event, Sockets};
 use minios::control::PowerRequest;
-use minios::net::{Addressing, Stack, StackError};
+use minios::net::{smol_now, Addressing, Stack, StackError};
 use minios::netfront::queue::QueueStats;
 use minios::println;
-use minios::time::{self, Duration};
+use minios::time::Duration;
 use minios::xenstore::XsError;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::AnySocket;
@@ -39,10 +39,6 @@ impl Sockets for OnStack<'_> {
     fn get<T: AnySocket<'static>>(&mut self, h: SocketHandle) -> &mut T {
         self.0.socket(h)
     }
-}
-
-fn now() -> smoltcp::time::Instant {
-    smoltcp::time::Instant::from_micros((time::Instant::now().as_nanos() / 1000) as i64)
 }
 
 /// Our address, as DHCP gave it or the command line says.
@@ -92,7 +88,7 @@ pub async fn serve(
         if let Err(e) = stack.check() {
             let why = format!("socket error: {e}");
             let t = echo.totals();
-            echo.abort_all(&mut OnStack(stack), now(), &mut |ev| report(&ev, &why));
+            echo.abort_all(&mut OnStack(stack), smol_now(), &mut |ev| report(&ev, &why));
             println!(
                 "echo: udp port {}: {why}; echoed {} datagrams ({} bytes), dropped {}",
                 cfg.port, t.udp_datagrams, t.udp_bytes, t.udp_dropped
@@ -100,11 +96,11 @@ pub async fn serve(
             vif_stats(stack);
             return Served::Gone(e);
         }
-        echo.service(&mut OnStack(stack), now(), &mut |ev| report(&ev, ""));
+        echo.service(&mut OnStack(stack), smol_now(), &mut |ev| report(&ev, ""));
         stack.poll();
         if let Either::Right(r) = race(stack.wait(IDLE), request).await {
             let t = echo.totals();
-            echo.abort_all(&mut OnStack(stack), now(), &mut |ev| {
+            echo.abort_all(&mut OnStack(stack), smol_now(), &mut |ev| {
                 report(&ev, "closed for shutdown")
             });
             // The resets go out before the vif closes.

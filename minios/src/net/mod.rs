@@ -19,4 +19,4 @@ pub use config::{Addressing, StaticConfig};
 pub use error::{ConfigError, StackError};
 
 #[cfg(target_os = "none")]
-pub use stack::Stack;
+pub use stack::{smol_now, Stack};

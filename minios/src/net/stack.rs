@@ -24,8 +24,11 @@ const DHCP_PACKET: usize = 1536;
 /// The first ephemeral UDP port (RFC 6335).
 const EPHEMERAL: u16 = 49152;
 
-/// smoltcp's clock, from ours.
-pub(crate) fn smol_now() -> smoltcp::time::Instant {
+/// The longest wait for the backend to make tx room before the stack polls again anyway.
+const TX_FULL_WAIT: Duration = Duration::from_millis(10);
+
+/// Now, on smoltcp's clock (for sockets' own calls that take the time).
+pub fn smol_now() -> smoltcp::time::Instant {
     smoltcp::time::Instant::from_micros((Instant::now().as_nanos() / 1000) as i64)
 }
 
@@ -42,15 +45,25 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// Opens the first vif with the command line's `net.*` switches and addresses it as its
-    /// `dhcp` or `ip=` word says, waiting at most `dhcp_limit` for a lease.
+    /// Opens the first vif (the lowest device id) with the command line's `net.*` switches
+    /// and addresses it as its `dhcp` or `ip=` word says, waiting at most `dhcp_limit` for a
+    /// lease.
     pub async fn open(cmdline: &str, dhcp_limit: Duration) -> Result<Stack, StackError> {
-        let addressing = Addressing::from_cmdline(cmdline)?.ok_or(StackError::NoAddressing)?;
-        let o = Overrides::parse(cmdline).map_err(StackError::Switch)?;
         let devs = xenbus::devices(xenstore::client(), "vif")
             .await
             .map_err(|e| StackError::Net(e.into()))?;
         let (_, node) = devs.into_iter().next().ok_or(StackError::NoDevice)?;
+        Self::open_node(cmdline, node, dhcp_limit).await
+    }
+
+    /// As [`Stack::open`], the vif at xenstore `node` (`device/vif/N`).
+    pub async fn open_node(
+        cmdline: &str,
+        node: String,
+        dhcp_limit: Duration,
+    ) -> Result<Stack, StackError> {
+        let addressing = Addressing::from_cmdline(cmdline)?.ok_or(StackError::NoAddressing)?;
+        let o = Overrides::parse(cmdline).map_err(StackError::Switch)?;
         let net = Net::open(&node, &o).await?;
         let mut stack = Stack::new(net, node);
         match addressing {
@@ -226,12 +239,17 @@ impl Stack {
     }
 
     /// Waits until the vif signals, smoltcp's next timer (ARP, DHCP, TCP), or `max`,
-    /// whichever is first.
+    /// whichever is first. When the last poll had frames to send and the tx ring was full,
+    /// smoltcp's timer says "now"; then it waits for the backend's tx responses instead (at
+    /// most [`TX_FULL_WAIT`]), rather than polling in a loop.
     pub async fn wait(&mut self, max: Duration) {
-        let d = self
-            .iface
-            .poll_delay(smol_now(), &self.sockets)
-            .map_or(max, |d| Duration::from_micros(d.total_micros()).min(max));
+        let d = if self.dev.take_tx_refused() {
+            TX_FULL_WAIT.min(max)
+        } else {
+            self.iface
+                .poll_delay(smol_now(), &self.sockets)
+                .map_or(max, |d| Duration::from_micros(d.total_micros()).min(max))
+        };
         self.net.wait(d).await;
     }
 

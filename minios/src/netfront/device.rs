@@ -5,15 +5,17 @@
 //! ones). Received packets are taken from the queues in turn, at most [`RX_BURST`] per
 //! `Interface::poll`, so a flooding backend cannot keep the stack from sending. Sent frames
 //! go on the queue of their flow ([`flow`](super::flow)), so one TCP stream stays in order;
-//! smoltcp is offered room to send only while every queue has room for a full frame. A
-//! frame is built in one buffer the device keeps (no allocation per packet), then copied
-//! into the tx pages.
+//! smoltcp is offered room to send only while every queue has room for a full frame (and the
+//! device remembers when it had to refuse, so that the stack waits for the backend instead of
+//! polling again at once). A frame is built in one buffer the device keeps, then copied into
+//! the tx pages; a received frame's buffer goes back to its queue for the next one (no
+//! allocation per packet either way).
 
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::future::poll_fn;
-use core::task::{Poll, Waker};
+use core::task::{Context, Poll, Waker};
 
 use smoltcp::phy::{self, Checksum, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
@@ -41,6 +43,8 @@ pub struct NetDevice<M, G: Granter, K> {
     burst: usize,
     /// Where smoltcp builds the frame it sends.
     scratch: Vec<u8>,
+    /// smoltcp had a frame to send and no queue room was offered.
+    tx_refused: bool,
 }
 
 impl<M: SharedMem, G: Granter, K: Kick> NetDevice<M, G, K> {
@@ -53,7 +57,14 @@ impl<M: SharedMem, G: Granter, K: Kick> NetDevice<M, G, K> {
             queues,
             next: 0,
             burst: 0,
+            tx_refused: false,
         }
+    }
+
+    /// Whether smoltcp was refused room to send since the last call (the tx ring was full:
+    /// the backend's tx responses, which signal the event channel, make room).
+    pub fn take_tx_refused(&mut self) -> bool {
+        core::mem::take(&mut self.tx_refused)
     }
 
     /// What was negotiated.
@@ -105,13 +116,6 @@ impl<M: SharedMem, G: Granter, K: Kick> NetDevice<M, G, K> {
     pub fn send_packet(&mut self, frame: &mut [u8]) -> Result<(), TxRefused> {
         send(&self.queues, frame)
     }
-
-    fn tx_token(&mut self) -> TxToken<'_, M, G, K> {
-        TxToken {
-            queues: &self.queues,
-            scratch: &mut self.scratch,
-        }
-    }
 }
 
 /// Sends `frame` on the queue of its flow.
@@ -124,12 +128,17 @@ fn send<M: SharedMem, G: Granter, K: Kick>(
         .send(frame)
 }
 
-/// A received frame.
-pub struct RxToken(Vec<u8>);
+/// A received frame, whose buffer goes back to its queue once smoltcp has read it.
+pub struct RxToken<'a, M, G: Granter, K> {
+    frame: Vec<u8>,
+    queue: &'a SharedQueue<M, G, K>,
+}
 
-impl phy::RxToken for RxToken {
+impl<M: SharedMem, G: Granter, K: Kick> phy::RxToken for RxToken<'_, M, G, K> {
     fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.0)
+        let r = f(&self.frame);
+        self.queue.lock().recycle(self.frame);
+        r
     }
 }
 
@@ -156,7 +165,7 @@ impl<M: SharedMem, G: Granter, K: Kick> phy::TxToken for TxToken<'_, M, G, K> {
 
 impl<M: SharedMem, G: Granter, K: Kick> phy::Device for NetDevice<M, G, K> {
     type RxToken<'a>
-        = RxToken
+        = RxToken<'a, M, G, K>
     where
         Self: 'a;
     type TxToken<'a>
@@ -164,21 +173,36 @@ impl<M: SharedMem, G: Granter, K: Kick> phy::Device for NetDevice<M, G, K> {
     where
         Self: 'a;
 
-    fn receive(&mut self, _: Instant) -> Option<(RxToken, TxToken<'_, M, G, K>)> {
+    fn receive(&mut self, _: Instant) -> Option<(RxToken<'_, M, G, K>, TxToken<'_, M, G, K>)> {
         if self.burst >= RX_BURST {
             self.burst = 0;
             return None;
         }
-        let Some((p, _)) = self.receive_packet() else {
+        let Some((p, at)) = self.receive_packet() else {
             self.burst = 0;
             return None;
         };
         self.burst += 1;
-        Some((RxToken(p.data), self.tx_token()))
+        let rx = RxToken {
+            frame: p.data,
+            queue: &self.queues[at],
+        };
+        let tx = TxToken {
+            queues: &self.queues,
+            scratch: &mut self.scratch,
+        };
+        Some((rx, tx))
     }
 
     fn transmit(&mut self, _: Instant) -> Option<TxToken<'_, M, G, K>> {
-        self.tx_ready().then(|| self.tx_token())
+        if !self.tx_ready() {
+            self.tx_refused = true;
+            return None;
+        }
+        Some(TxToken {
+            queues: &self.queues,
+            scratch: &mut self.scratch,
+        })
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
@@ -220,15 +244,18 @@ impl Signal {
 
     /// Waits until the signal was raised (since the last wait), and lowers it.
     pub async fn wait(&self) {
-        poll_fn(|cx| {
-            let mut s = self.inner.lock();
-            if core::mem::take(&mut s.0) {
-                Poll::Ready(())
-            } else {
-                s.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await
+        poll_fn(|cx| self.poll_raised(cx)).await
+    }
+
+    /// Ready (and lowered) if the signal was raised since the last wait; otherwise `cx`'s
+    /// task is woken when it is.
+    pub fn poll_raised(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.inner.lock();
+        if core::mem::take(&mut s.0) {
+            Poll::Ready(())
+        } else {
+            s.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }
     }
 }

@@ -174,6 +174,11 @@ impl<M: SharedMem, G: Granter, K: Kick> Queue<M, G, K> {
         Some(packet)
     }
 
+    /// Keeps a received packet's buffer, once read, for the next packet.
+    pub fn recycle(&mut self, frame: Vec<u8>) {
+        self.rx.recycle(frame);
+    }
+
     /// Takes the tx responses (their pages come back).
     pub fn reclaim(&mut self) {
         if self.broken.is_none() {

@@ -99,6 +99,8 @@ pub struct Rx<M, G: Granter> {
     prod: u32,
     cons: u32,
     partial: Option<Partial>,
+    /// A frame buffer handed back ([`Rx::recycle`]) for the next packet.
+    spare: Vec<u8>,
     max_frame: usize,
     max_slots: usize,
     stats: RxStats,
@@ -122,6 +124,7 @@ impl<M: SharedMem, G: Granter> Rx<M, G> {
             prod: 0,
             cons: 0,
             partial: None,
+            spare: Vec::new(),
             max_frame,
             max_slots,
             stats: RxStats::default(),
@@ -203,7 +206,10 @@ impl<M: SharedMem, G: Granter> Rx<M, G> {
             self.cons = self.cons.wrapping_add(1);
             self.stats.slots += 1;
             let page = self.slots[at as usize].take();
-            let p = self.partial.get_or_insert_with(Partial::default);
+            let p = self.partial.get_or_insert_with(|| Partial {
+                data: core::mem::take(&mut self.spare),
+                ..Partial::default()
+            });
             if p.extras_pending {
                 let extra = NetifExtraInfo::read_from_bytes(rsp.as_bytes()).unwrap_or_default();
                 self.stats.extras += 1;
@@ -271,48 +277,40 @@ impl<M: SharedMem, G: Granter> Rx<M, G> {
         Ok((out, kick))
     }
 
-    /// A complete packet: counted, and handed up unless spoiled.
+    /// Keeps `frame`'s buffer (a packet's, once read) for the next packet, if it is larger
+    /// than the one kept.
+    pub fn recycle(&mut self, mut frame: Vec<u8>) {
+        if frame.capacity() > self.spare.capacity() {
+            frame.clear();
+            self.spare = frame;
+        }
+    }
+
+    /// A complete packet: counted, and handed up unless spoiled (a spoiled one's buffer is
+    /// kept for the next).
     fn finish(&mut self, p: Partial) -> Option<Packet> {
         let s = &mut self.stats;
-        match p.spoiled {
-            None if p.data.is_empty() => {
-                s.errors += 1;
-                None
-            }
+        let counter = match p.spoiled {
+            None if p.data.is_empty() => &mut s.errors,
             None => {
                 s.packets += 1;
                 s.bytes += p.data.len() as u64;
-                Some(Packet {
+                return Some(Packet {
                     data: p.data,
                     csum_blank: p.flags & NETRXF_CSUM_BLANK != 0,
                     validated: p.flags & NETRXF_DATA_VALIDATED != 0,
-                })
+                });
             }
-            Some(Spoiled::Error) => {
-                s.errors += 1;
-                None
-            }
-            Some(Spoiled::BadId) => {
-                s.bad_id += 1;
-                None
-            }
-            Some(Spoiled::BadSlot) => {
-                s.bad_slot += 1;
-                None
-            }
-            Some(Spoiled::TooLong) => {
-                s.too_long += 1;
-                None
-            }
-            Some(Spoiled::TooManySlots) => {
-                s.too_many_slots += 1;
-                None
-            }
-            Some(Spoiled::BadExtra) => {
-                s.bad_extra += 1;
-                None
-            }
-        }
+            Some(Spoiled::Error) => &mut s.errors,
+            Some(Spoiled::BadId) => &mut s.bad_id,
+            Some(Spoiled::BadSlot) => &mut s.bad_slot,
+            Some(Spoiled::TooLong) => &mut s.too_long,
+            Some(Spoiled::TooManySlots) => &mut s.too_many_slots,
+            Some(Spoiled::BadExtra) => &mut s.bad_extra,
+        };
+        *counter += 1;
+        self.recycle(p.data);
+        None
     }
 
     /// Counts a completed checksum.

@@ -5,7 +5,10 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::future::{poll_fn, Future};
+use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, Ordering};
+use core::task::Poll;
 
 use super::device::{NetDevice, SharedQueue, Signal};
 use super::features::{Features, Overrides, BACKEND_NODES};
@@ -274,7 +277,12 @@ impl Net {
     /// Waits until an event channel of the vif fired (a packet or a tx response may be
     /// there) or `limit` passed, whichever is first.
     pub async fn wait(&self, limit: Duration) {
-        let _ = time::timeout(limit, self.inner.signal.wait()).await;
+        let mut sleep = time::sleep(limit);
+        poll_fn(|cx| match self.inner.signal.poll_raised(cx) {
+            Poll::Ready(()) => Poll::Ready(()),
+            Poll::Pending => Pin::new(&mut sleep).poll(cx),
+        })
+        .await
     }
 
     /// Closes the vif: stops the queues, runs the close handshake, ends every grant.

@@ -12,7 +12,7 @@ use super::{RigError, RigOptions, Xenstored};
 /// Xen's command line (see shared/notes/rig.md for why each item is there).
 const XEN_CMDLINE: &str = "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M \
     dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot console_timestamps=boot \
-    smap=0 smep=0 sched=credit2";
+    smap=0 smep=0 sched=credit2 spec-ctrl=eager-fpu";
 
 /// QEMU's exit status when dom0 ends it through isa-debug-exit (value 0x10: (0x10 << 1) | 1).
 pub(crate) const CLEAN_EXIT: i32 = 33;

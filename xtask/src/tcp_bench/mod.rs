@@ -6,7 +6,7 @@
 //! switched off (or, for GSO, which is off by default, on) per row. `--linux-only` measures
 //! the Linux peer alone.
 //!
-//! Each run boots the guest; dom0's `tcp-echo-bench` (scripts/bench/tcp_echo_bench.c) sends
+//! Each run boots the guest; dom0's `tcp-echo-bench` (tests/rig/peers/tcp_echo_bench.c) sends
 //! `BYTES` of random bytes on one connection while it reads the echo back, and dom0 compares
 //! the sha256 of what came back with that of what it sent. The figure is MiB/s each way
 //! (`BYTES` out and back over the time from the first write to the last byte read). The rows
@@ -115,7 +115,7 @@ pub fn tcp(args: &[String]) -> Result<(), String> {
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let client = dir.join("tcp-echo-bench");
-    gcc_static("scripts/bench/tcp_echo_bench.c", &client)?;
+    gcc_static("tests/rig/peers/tcp_echo_bench.c", &client)?;
     let bootset = BootSet::ensure().map_err(|e| e.to_string())?;
     let cpio = dir.join("linux-echo.cpio");
     run_tool(

@@ -100,7 +100,7 @@ pub(super) fn table(rows: &[Row], left_out: &[String]) -> Result<String, String>
     let _ = writeln!(
         t,
         "# TCP echo benchmark (Xen 4.17 in QEMU TCG, dom0 netback on xenbr0, one rig boot)\n\n\
-         dom0's tcp-echo-bench (scripts/bench/tcp_echo_bench.c) sends {mib} MiB of random \
+         dom0's tcp-echo-bench (tests/rig/peers/tcp_echo_bench.c) sends {mib} MiB of random \
          bytes on one connection while a second thread reads the echo back; dom0 checks the \
          sha256 of what came back. MiB/s each way: {mib} MiB out and {mib} MiB back over the \
          time from the first write to the last byte read. Linux: Debian's kernel as a PV domU \

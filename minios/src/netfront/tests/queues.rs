@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use smoltcp::phy::{Device, TxToken};
+use smoltcp::phy::{Device, RxToken, TxToken};
 use smoltcp::time::Instant;
 
 use super::fake::*;
@@ -85,11 +85,33 @@ fn a_full_queue_holds_smoltcp_back_until_it_drains() {
     let stats = rig.dev.stats();
     assert_eq!(stats.iter().map(|s| s.tx.in_flight).sum::<usize>(), 256);
     assert_eq!(stats.iter().map(|s| s.tx_dropped).sum::<u64>(), 0);
+    // The refusal is remembered once (for the stack to wait on the backend, not spin).
+    assert!(rig.dev.take_tx_refused());
+    assert!(!rig.dev.take_tx_refused());
     for b in &mut rig.backends {
         b.answer_tx = true;
     }
     rig.step();
     assert!(transmit(&mut rig, &f));
+    assert!(!rig.dev.take_tx_refused());
+}
+
+#[test]
+fn a_read_frame_s_buffer_is_reused_for_the_next() {
+    let mut rig = Rig::with("");
+    let mut seen = Vec::new();
+    for (i, len) in [1500, 60, 1400, 1514].into_iter().enumerate() {
+        rig.b().to_guest.push_back((frame(len, i as u8), 0));
+        rig.step();
+        let (rx, _) = rig.dev.receive(Instant::ZERO).expect("a frame");
+        let (ptr, got) = rx.consume(|b| (b.as_ptr(), b.to_vec()));
+        assert_eq!(got, frame(len, i as u8));
+        seen.push(ptr);
+    }
+    // The first buffer grew to the largest frame and was handed back each time (the last,
+    // larger, frame may have moved it).
+    assert_eq!(seen[0], seen[1]);
+    assert_eq!(seen[1], seen[2]);
 }
 
 #[test]

@@ -17,6 +17,7 @@ extern crate alloc;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
+use minios::net::smol_now;
 use minios::netfront::{Net, Overrides};
 use minios::time::{self, Duration};
 use minios::xenbus::DeviceStatus;
@@ -52,10 +53,6 @@ async fn set_state(state: &str) {
     if let Err(e) = xenstore::client().write("data/nettest/state", state).await {
         println!("nettest: FAILED writing state {state}: {e}");
     }
-}
-
-fn now() -> smoltcp::time::Instant {
-    smoltcp::time::Instant::from_micros((time::Instant::now().as_nanos() / 1000) as i64)
 }
 
 /// Waits (at most 120 s) until dom0's script writes `data/nettest/dom0` = `value`.
@@ -112,7 +109,7 @@ async fn run(cmdline: &str, grants_before: usize) -> Result<String, String> {
     );
     let mut dev = net.device();
     let hw = HardwareAddress::Ethernet(EthernetAddress(f.mac));
-    let mut iface = Interface::new(Config::new(hw), &mut dev, now());
+    let mut iface = Interface::new(Config::new(hw), &mut dev, smol_now());
     iface.update_ip_addrs(|a| {
         let _ = a.push(ip);
     });
@@ -128,7 +125,7 @@ async fn run(cmdline: &str, grants_before: usize) -> Result<String, String> {
     let mut scratch = vec![0u8; 65536];
     let mut last_check = time::Instant::now();
     loop {
-        iface.poll(now(), &mut dev, &mut sockets);
+        iface.poll(smol_now(), &mut dev, &mut sockets);
         let s = sockets.get_mut::<udp::Socket>(echo);
         while s.can_recv() && s.can_send() {
             let Ok((n, meta)) = s.recv_slice(&mut scratch) else {
@@ -140,7 +137,7 @@ async fn run(cmdline: &str, grants_before: usize) -> Result<String, String> {
                 break;
             }
         }
-        iface.poll(now(), &mut dev, &mut sockets);
+        iface.poll(smol_now(), &mut dev, &mut sockets);
         if net.status() != DeviceStatus::Connected {
             break;
         }
@@ -155,7 +152,7 @@ async fn run(cmdline: &str, grants_before: usize) -> Result<String, String> {
             }
         }
         let delay = iface
-            .poll_delay(now(), &sockets)
+            .poll_delay(smol_now(), &sockets)
             .map_or(Duration::from_millis(50), |d| {
                 Duration::from_micros(d.total_micros()).min(Duration::from_millis(50))
             });

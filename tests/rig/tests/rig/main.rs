@@ -8,6 +8,7 @@ mod blk;
 mod console;
 mod control;
 mod dhcp;
+mod echo;
 mod events;
 mod foundation;
 mod grants;
@@ -50,6 +51,8 @@ const ALL: &[Test] = &[
     blk::DETACH,
     net::PING_UDP_ECHO,
     net::DETACH,
+    echo::TCP_64M_AND_UDP,
+    echo::DETACH,
     tftp::DHCP_AND_TFTP,
     tftp::DHCP_NO_SERVER,
     dhcp::RENEWAL,

@@ -199,7 +199,7 @@ echo "during: xl-rc=$?"
 const FLOWING: u64 = 300;
 
 /// The number after `key=` on the first line of `text` containing `prefix`.
-fn number(text: &str, prefix: &str, key: &str) -> Option<u64> {
+pub(crate) fn number(text: &str, prefix: &str, key: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.contains(prefix))?;
     let rest = &line[line.find(&format!(" {key}="))? + key.len() + 2..];
     rest.split([' ', ',', ')']).next()?.parse().ok()

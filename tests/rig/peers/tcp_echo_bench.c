@@ -1,7 +1,8 @@
-/* tcp-echo-bench: dom0's client of `cargo xtask bench tcp` (xtask/src/tcp_bench.rs), built
- * static on the host and run in the rig's dom0 against a guest's TCP echo.
+/* tcp-echo-bench: dom0's client of `cargo xtask bench tcp` (xtask/src/tcp_bench/) and of the
+ * echo rig tests (tests/rig/tests/rig/echo.rs), built static on the host and run in the rig's
+ * dom0 against a guest's TCP echo.
  *
- * usage: tcp-echo-bench ADDR PORT IN OUT
+ * usage: tcp-echo-bench ADDR PORT IN OUT [FLOWING]
  *
  * Reads the file IN into memory, connects to ADDR:PORT (retrying for up to 10 s), then a
  * sender thread writes all of IN while the main thread reads the echo into memory, so the
@@ -12,6 +13,8 @@
  *
  * Prints `tcp-echo-bench: bytes=N us=N first-byte-us=N` and exits 0, or says what failed
  * (the connection, a stall of STALL_S seconds with nothing read, an early end) and exits 1.
+ * With FLOWING, prints `tcp-echo-bench: flowing bytes=N` (flushed) once FLOWING bytes came
+ * back, for a test that acts in the middle of the transfer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -106,10 +109,11 @@ static int connect_to(const char *addr, const char *port)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: tcp-echo-bench ADDR PORT IN OUT\n");
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: tcp-echo-bench ADDR PORT IN OUT [FLOWING]\n");
         return 2;
     }
+    size_t flowing = argc == 6 ? (size_t)strtoull(argv[5], NULL, 10) : 0;
     out_data = read_file(argv[3], &total);
     uint8_t *back = malloc(total + 1);
     if (!out_data || !back || total == 0)
@@ -140,6 +144,10 @@ int main(int argc, char **argv)
         }
         if (got == 0)
             first = now_us();
+        if (flowing && got < flowing && got + (size_t)r >= flowing) {
+            printf("tcp-echo-bench: flowing bytes=%zu\n", got + (size_t)r);
+            fflush(stdout);
+        }
         got += (size_t)r;
     }
     uint64_t end = now_us();
