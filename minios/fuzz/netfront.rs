@@ -205,7 +205,7 @@ pub fn rx(data: &[u8]) {
         tx_kick: NoKick,
         rx_kick: NoKick,
     };
-    let Ok(mut q) = Queue::new(parts, max_frame, max_slots, csum) else {
+    let Ok(mut q) = Queue::new(parts, max_frame, max_frame, max_slots, csum) else {
         // Not one rx page could be granted.
         assert!(
             table.borrow().pages.is_empty(),

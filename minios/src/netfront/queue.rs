@@ -56,17 +56,18 @@ pub struct Queue<M, G: Granter, K> {
 }
 
 impl<M: SharedMem, G: Granter, K: Kick> Queue<M, G, K> {
-    /// A queue over `parts` for frames of at most `max_frame` bytes in at most `max_slots`
-    /// slots, with checksum offload if `csum`; its rx ring is filled here (before the
-    /// backend sees it).
+    /// A queue over `parts` receiving frames of at most `rx_frame` bytes and sending frames
+    /// of at most `tx_frame`, each in at most `max_slots` slots, with checksum offload if
+    /// `csum`; its rx ring is filled here (before the backend sees it).
     pub fn new(
         parts: QueueParts<M, G, K>,
-        max_frame: usize,
+        rx_frame: usize,
+        tx_frame: usize,
         max_slots: usize,
         csum: bool,
     ) -> Result<Self, NetError> {
-        let tx = Tx::new(parts.tx_mem, parts.tx_pool, max_frame, max_slots)?;
-        let mut rx = Rx::new(parts.rx_mem, parts.rx_pool, max_frame, max_slots)?;
+        let tx = Tx::new(parts.tx_mem, parts.tx_pool, tx_frame, max_slots)?;
+        let mut rx = Rx::new(parts.rx_mem, parts.rx_pool, rx_frame, max_slots)?;
         rx.fill()?;
         Ok(Self {
             tx,

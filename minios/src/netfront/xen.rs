@@ -175,7 +175,7 @@ fn queue(
         tx_kick,
         rx_kick,
     };
-    let q = Queue::new(parts, f.max_frame(), f.max_slots(), f.csum)?;
+    let q = Queue::new(parts, f.rx_frame(), f.tx_frame(), f.max_slots(), f.csum)?;
     Ok((Arc::new(spin::Mutex::new(q)), refs))
 }
 

@@ -3,7 +3,7 @@
 //! xen-netfront) running `socat -b 65536 TCP-LISTEN:7,fork,reuseaddr EXEC:cat` (see
 //! scripts/bench/linux-domu-initramfs.sh for why not socat's PIPE), (b) our echo stubdom
 //! (`examples/echo`) with every netfront feature, and (c) the stubdom with one feature
-//! switched off (or, for GSO, which is off by default, on) per row. `--linux-only` measures
+//! switched off per row. `--linux-only` measures
 //! the Linux peer alone.
 //!
 //! Each run boots the guest; dom0's `tcp-echo-bench` (tests/rig/peers/tcp_echo_bench.c) sends
@@ -43,7 +43,7 @@ const OURS: &[(&str, &str)] = &[
     ("no checksum offload", "net.csum=0"),
     ("one queue", "net.queues=1"),
     ("one event channel per queue", "net.split=0"),
-    ("GSO packets accepted", "net.gso=1"),
+    ("no GSO packets", "net.gso=0"),
 ];
 
 /// dom0, once: its address on the bridge, the payload and its sha256.

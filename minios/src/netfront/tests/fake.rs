@@ -315,7 +315,7 @@ impl Rig {
                 tx_kick: kicks.clone(),
                 rx_kick: kicks.clone(),
             };
-            let q = Queue::new(parts, f.max_frame(), f.max_slots(), f.csum).unwrap();
+            let q = Queue::new(parts, f.rx_frame(), f.tx_frame(), f.max_slots(), f.csum).unwrap();
             // The device shares its queues by Arc (on Xen with the task that closes it);
             // this single-threaded fake needs no Send.
             #[allow(clippy::arc_with_non_send_sync)]

@@ -14,19 +14,19 @@ fn nodes_with(key: &'static str, value: &str) -> crate::blkfront::features::Back
 }
 
 #[test]
-fn everything_netback_offers_is_used_but_gso() {
+fn everything_netback_offers_is_used() {
     let f = Features::negotiate(&linux_nodes(), MAC, &Overrides::default()).unwrap();
     assert_eq!(f.mac, [0x00, 0x16, 0x3e, 0x0a, 0x0b, 0x0c]);
     assert_eq!(f.mtu, 1500);
     assert!(f.sg && f.csum && f.split_events);
-    assert!(!f.gso_tcpv4 && !f.gso_tcpv6, "GSO is off unless asked for");
+    assert!(f.gso_tcpv4 && f.gso_tcpv6);
     assert!(f.backend_gso_tcpv4 && f.backend_gso_tcpv6 && f.backend_ipv6_csum);
     assert_eq!(f.queues, 2);
-    assert_eq!((f.max_frame(), f.max_slots()), (1514, 18));
-    let g = Features::negotiate(&linux_nodes(), MAC, &Overrides::parse("net.gso=1").unwrap());
+    assert_eq!((f.rx_frame(), f.tx_frame()), (0xffff, 1514));
+    let g = Features::negotiate(&linux_nodes(), MAC, &Overrides::parse("net.gso=0").unwrap());
     let g = g.unwrap();
-    assert!(g.gso_tcpv4 && g.gso_tcpv6);
-    assert_eq!(g.max_frame(), 0xffff);
+    assert!(!g.gso_tcpv4 && !g.gso_tcpv6, "GSO can be switched off");
+    assert_eq!((g.rx_frame(), g.max_slots()), (1514, 18));
 }
 
 #[test]
@@ -89,7 +89,8 @@ fn nodes_the_backend_lies_about() {
     assert_eq!(f("multi-queue-max-queues", "0").queues, 1);
     assert_eq!(f("multi-queue-max-queues", "x").queues, 1);
     assert_eq!(f("mtu", "9000").mtu, 9000);
-    assert_eq!(f("mtu", "9000").max_frame(), 9014);
+    assert_eq!(f("mtu", "9000").tx_frame(), 9014);
+    assert_eq!(f("mtu", "9000").rx_frame(), 0xffff, "GSO packets are taken");
     assert_eq!(f("mtu", "10").mtu, 1500);
     assert_eq!(f("mtu", "70000").mtu, 1500);
     assert_eq!(f("mtu", "nine").mtu, 1500);
@@ -139,8 +140,8 @@ fn published_nodes() {
         ("request-rx-copy", "1"),
         ("feature-rx-notify", "1"),
         ("feature-sg", "1"),
-        ("feature-gso-tcpv4", "0"),
-        ("feature-gso-tcpv6", "0"),
+        ("feature-gso-tcpv4", "1"),
+        ("feature-gso-tcpv6", "1"),
         ("feature-no-csum-offload", "0"),
         ("feature-ipv6-csum-offload", "0"),
         ("tx-ring-ref", "8"),

@@ -96,6 +96,7 @@ fn ping_udp_echo(cx: &mut Ctx) -> Result<(), TestError> {
         ("request-rx-copy", "1"),
         ("feature-rx-notify", "1"),
         ("feature-sg", "1"),
+        ("feature-gso-tcpv4", "1"),
         ("feature-no-csum-offload", "0"),
     ] {
         check!(node(&dur, k, v), "frontend node {k} is not {v}:\n{dur}");
