@@ -166,7 +166,7 @@ async fn closed(what: &str, st: DeviceStatus, grants_before: usize, error: Optio
         line += &format!(" error=\"{e}\"");
     }
     println!("echo: vif {line}");
-    status::set(&line).await;
+    status::set_vif_end(&line).await;
 }
 
 /// The output of one of two futures.

@@ -3,6 +3,8 @@
 //!   vif closed, `closed failed=N stuck=N handshake=B grants-before=N grants-now=N` (by us,
 //!   for shutdown) or `vif-gone` with the same fields and `error="..."` last; `no-vif`,
 //!   `no-network error="..."`, `not-serving error="..."`, `bad-config error="..."`.
+//! - `last-vif`: how the last vif ended (the `closed` or `vif-gone` line of `state`), kept
+//!   while `state` moves on.
 //! - `ping` -> `pong`: whatever is written to `ping` is copied to `pong`, showing the
 //!   domain is alive and answering (a health check for the toolstack side).
 
@@ -10,13 +12,24 @@ use minios::xenstore::{self, Errno, XsError};
 use minios::{println, sched};
 
 const STATE: &str = "data/echo/state";
+const LAST_VIF: &str = "data/echo/last-vif";
 const PING: &str = "data/echo/ping";
 const PONG: &str = "data/echo/pong";
 
 /// Writes `state`.
 pub async fn set(state: &str) {
-    if let Err(e) = xenstore::client().write(STATE, state).await {
-        println!("echo: writing {STATE} = {state}: {e}");
+    write(STATE, state).await;
+}
+
+/// Writes `state`, and `last-vif` with it (how a vif ended).
+pub async fn set_vif_end(state: &str) {
+    write(LAST_VIF, state).await;
+    write(STATE, state).await;
+}
+
+async fn write(node: &str, value: &str) {
+    if let Err(e) = xenstore::client().write(node, value).await {
+        println!("echo: writing {node} = {value}: {e}");
     }
 }
 
