@@ -146,6 +146,20 @@ struct Inner {
     closing: AtomicBool,
 }
 
+impl xenbus::Closable for Inner {
+    fn frontend(&self) -> &Frontend<'static> {
+        &self.fe
+    }
+
+    fn closing(&self) -> &AtomicBool {
+        &self.closing
+    }
+
+    fn shutdown(&self) -> impl core::future::Future<Output = DeviceStatus> + Send {
+        Inner::shutdown(self)
+    }
+}
+
 impl Inner {
     /// Fails what is in flight, runs the close handshake, ends every grant. Grants the
     /// backend still maps (it may finish requests it had taken after it says Closed) are
@@ -290,18 +304,7 @@ impl Disk {
             status: spin::Mutex::new(DeviceStatus::Connected),
             closing: AtomicBool::new(false),
         });
-        let watcher = inner.clone();
-        crate::sched::spawn(async move {
-            let gone = watcher.fe.backend_gone().await;
-            if watcher.closing.swap(true, Ordering::SeqCst) {
-                return;
-            }
-            log::warn!(
-                "blkfront: {}: the backend left ({gone:?}); failing requests and closing",
-                watcher.fe.node()
-            );
-            watcher.shutdown().await;
-        });
+        xenbus::close_when_backend_gone(inner.clone(), "blkfront", "failing requests and closing");
         Ok(Disk { inner })
     }
 

@@ -50,6 +50,20 @@ struct Inner {
     closing: AtomicBool,
 }
 
+impl xenbus::Closable for Inner {
+    fn frontend(&self) -> &Frontend<'static> {
+        &self.fe
+    }
+
+    fn closing(&self) -> &AtomicBool {
+        &self.closing
+    }
+
+    fn shutdown(&self) -> impl core::future::Future<Output = DeviceStatus> + Send {
+        Inner::shutdown(self)
+    }
+}
+
 impl Inner {
     /// Tx requests not yet answered, after taking the responses there are.
     fn tx_in_flight(&self) -> usize {
@@ -239,18 +253,7 @@ impl Net {
             status: spin::Mutex::new(DeviceStatus::Connected),
             closing: AtomicBool::new(false),
         });
-        let watcher = inner.clone();
-        crate::sched::spawn(async move {
-            let gone = watcher.fe.backend_gone().await;
-            if watcher.closing.swap(true, Ordering::SeqCst) {
-                return;
-            }
-            log::warn!(
-                "netfront: {}: the backend left ({gone:?}); closing",
-                watcher.fe.node()
-            );
-            watcher.shutdown().await;
-        });
+        xenbus::close_when_backend_gone(inner.clone(), "netfront", "closing");
         Ok(Net { inner })
     }
 

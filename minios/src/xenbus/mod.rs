@@ -16,7 +16,7 @@ mod frontend;
 mod switches;
 
 #[cfg(target_os = "none")]
-pub use close::end_grants;
+pub use close::{close_when_backend_gone, end_grants, Closable};
 pub use devices::devices;
 pub use frontend::Frontend;
 pub use switches::{switches, Switch};

@@ -1,7 +1,9 @@
 //! nettest: our netfront and smoltcp against dom0's netback. The command line is
-//! `ip=A.B.C.D/N` (a static address) and optional `net.*` switches (see
-//! `minios::netfront::Overrides`). The guest answers ICMP echo (smoltcp) and echoes UDP
-//! datagrams on port 7 until dom0 writes `data/nettest/dom0 = done` or the vif goes away;
+//! `ip=A.B.C.D/N` (a static address), optionally `vifs=N` (use the first N vifs, the k-th at
+//! the k-th address after A.B.C.D; default 1) and `net.*` switches (see
+//! `minios::netfront::Overrides`). On each vif the guest answers ICMP echo (smoltcp) and
+//! echoes UDP datagrams on port 7 until dom0 writes `data/nettest/dom0 = done` or a vif goes
+//! away;
 //! then it closes the vif (or waits for it to close, when its backend left) and writes
 //! `closed by=us|backend failed=N stuck=N handshake=B grants-before=N grants-now=N` to
 //! `data/nettest/state`. With the word `detach` it then waits for dom0's `ping` in
@@ -14,17 +16,22 @@
 
 extern crate alloc;
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
+use alloc::vec::Vec;
+use core::future::{poll_fn, Future};
+use core::task::Poll;
+
 use minios::net::smol_now;
-use minios::netfront::{Net, Overrides};
+use minios::netfront::{Net, Overrides, XenNetDevice};
 use minios::time::{self, Duration};
 use minios::xenbus::DeviceStatus;
 use minios::{control, grant, println, xenbus, xenstore};
-use smoltcp::iface::{Config, Interface, SocketSet};
+use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::socket::udp;
-use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr};
+use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address, Ipv4Cidr};
 
 minios::main!(async main);
 
@@ -74,15 +81,157 @@ async fn wait_for_dom0(value: &str) -> Result<(), String> {
     }
 }
 
+/// One vif with its interface and UDP echo socket.
+struct Vif {
+    node: String,
+    net: Net,
+    dev: XenNetDevice,
+    iface: Interface,
+    sockets: SocketSet<'static>,
+    echo: SocketHandle,
+    datagrams: u64,
+    bytes: u64,
+}
+
+impl Vif {
+    /// Opens the vif at `node` with address `ip` and binds its UDP echo.
+    async fn open(node: String, ip: Ipv4Cidr, o: &Overrides) -> Result<Vif, String> {
+        let net = Net::open(&node, o)
+            .await
+            .map_err(|e| format!("open {node}: {e}"))?;
+        let f = *net.features();
+        println!(
+            "nettest: features node={node} ip={ip} mtu={} sg={} gso={} csum={} queues={} \
+             split={} mac={:02x?}",
+            f.mtu,
+            u8::from(f.sg),
+            u8::from(f.gso_tcpv4),
+            u8::from(f.csum),
+            f.queues,
+            u8::from(f.split_events),
+            f.mac
+        );
+        let mut dev = net.device();
+        let hw = HardwareAddress::Ethernet(EthernetAddress(f.mac));
+        let mut iface = Interface::new(Config::new(hw), &mut dev, smol_now());
+        iface.update_ip_addrs(|a| {
+            let _ = a.push(IpCidr::Ipv4(ip));
+        });
+        let buf = || udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 64], vec![0; 65536]);
+        let mut sockets = SocketSet::new(vec![]);
+        let echo = sockets.add(udp::Socket::new(buf(), buf()));
+        sockets
+            .get_mut::<udp::Socket>(echo)
+            .bind(7)
+            .map_err(|e| format!("bind: {e}"))?;
+        Ok(Vif {
+            node,
+            net,
+            dev,
+            iface,
+            sockets,
+            echo,
+            datagrams: 0,
+            bytes: 0,
+        })
+    }
+
+    /// Moves packets and echoes what came; false once the vif is no longer connected.
+    fn service(&mut self, scratch: &mut [u8]) -> bool {
+        self.iface
+            .poll(smol_now(), &mut self.dev, &mut self.sockets);
+        let s = self.sockets.get_mut::<udp::Socket>(self.echo);
+        while s.can_recv() && s.can_send() {
+            let Ok((n, meta)) = s.recv_slice(scratch) else {
+                break;
+            };
+            self.datagrams += 1;
+            self.bytes += n as u64;
+            if s.send_slice(&scratch[..n], meta.endpoint).is_err() {
+                break;
+            }
+        }
+        self.iface
+            .poll(smol_now(), &mut self.dev, &mut self.sockets);
+        self.net.status() == DeviceStatus::Connected
+    }
+
+    /// How long smoltcp may wait (at most 50 ms).
+    fn delay(&mut self) -> Duration {
+        let max = Duration::from_millis(50);
+        self.iface
+            .poll_delay(smol_now(), &self.sockets)
+            .map_or(max, |d| Duration::from_micros(d.total_micros()).min(max))
+    }
+
+    /// Prints its counters, closes it (or waits for its backend to finish closing) and says
+    /// who closed it and how.
+    async fn close(self) -> Result<(&'static str, usize, usize, bool), String> {
+        let stats = self.net.stats();
+        let rx: u64 = stats.iter().map(|q| q.rx.packets).sum();
+        let tx: u64 = stats.iter().map(|q| q.tx.packets).sum();
+        let bad: u64 = stats
+            .iter()
+            .map(|q| q.rx.bad_id + q.rx.bad_slot + q.rx.too_long + q.tx.bad_id + q.tx.bad_status)
+            .sum();
+        println!(
+            "nettest: {}: echoed datagrams={} bytes={} rx-packets={rx} tx-packets={tx} \
+             protocol-errors={bad} csum-completed={}",
+            self.node,
+            self.datagrams,
+            self.bytes,
+            stats.iter().map(|q| q.rx.csum_completed).sum::<u64>()
+        );
+        let start = time::Instant::now();
+        let (by, st) = match self.net.status() {
+            DeviceStatus::Connected => ("us", self.net.close().await),
+            _ => ("backend", self.net.closed(Duration::from_secs(40)).await),
+        };
+        println!(
+            "nettest: {}: close took {} ms after the loop saw it",
+            self.node,
+            start.elapsed().as_millis()
+        );
+        match st {
+            DeviceStatus::Closed {
+                failed,
+                stuck,
+                handshake,
+            } => Ok((by, failed, stuck, handshake)),
+            _ => Err(format!("{} not closed: {st:?}", self.node)),
+        }
+    }
+}
+
+/// Waits until any vif signals or `d` passed.
+async fn wait_any(vifs: &[Vif], d: Duration) {
+    let mut waits: Vec<_> = vifs.iter().map(|v| Box::pin(v.net.wait(d))).collect();
+    poll_fn(|cx| {
+        if waits.iter_mut().any(|w| w.as_mut().poll(cx).is_ready()) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
 async fn run(cmdline: &str, grants_before: usize) -> Result<String, String> {
+    let word = |k: &str| {
+        cmdline
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix(k).and_then(|v| v.strip_prefix('=')))
+    };
     let detach = cmdline.split_whitespace().any(|w| w == "detach");
     let o = Overrides::parse(cmdline).map_err(|e| format!("{e}"))?;
-    let ip: IpCidr = cmdline
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("ip="))
+    let ip: Ipv4Cidr = word("ip")
         .ok_or("no ip=A.B.C.D/N on the command line")?
         .parse()
-        .map_err(|_| "ip= is not an address/prefix")?;
+        .map_err(|_| "ip= is not an IPv4 address/prefix")?;
+    let count: usize = word("vifs")
+        .unwrap_or("1")
+        .parse()
+        .map_err(|_| "vifs= is not a number")?;
     let xs = xenstore::client();
     // Created by us, so that dom0's later writes keep our permissions.
     xs.write("data/nettest/dom0", "")
@@ -91,54 +240,25 @@ async fn run(cmdline: &str, grants_before: usize) -> Result<String, String> {
     let devs = xenbus::devices(xs, "vif")
         .await
         .map_err(|e| format!("{e}"))?;
-    let (_, node) = devs.into_iter().next().ok_or("no vif")?;
-    let net = Net::open(&node, &o)
-        .await
-        .map_err(|e| format!("open {node}: {e}"))?;
-    let f = *net.features();
-    println!(
-        "nettest: features node={node} mtu={} sg={} gso={} csum={} queues={} split={} \
-         mac={:02x?}",
-        f.mtu,
-        u8::from(f.sg),
-        u8::from(f.gso_tcpv4),
-        u8::from(f.csum),
-        f.queues,
-        u8::from(f.split_events),
-        f.mac
-    );
-    let mut dev = net.device();
-    let hw = HardwareAddress::Ethernet(EthernetAddress(f.mac));
-    let mut iface = Interface::new(Config::new(hw), &mut dev, smol_now());
-    iface.update_ip_addrs(|a| {
-        let _ = a.push(ip);
-    });
-    let buf = || udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 64], vec![0; 65536]);
-    let mut sockets = SocketSet::new(vec![]);
-    let echo = sockets.add(udp::Socket::new(buf(), buf()));
-    sockets
-        .get_mut::<udp::Socket>(echo)
-        .bind(7)
-        .map_err(|e| format!("bind: {e}"))?;
+    if devs.len() < count {
+        return Err(format!("{} vif(s), want {count}", devs.len()));
+    }
+    let mut vifs = Vec::new();
+    for (k, (_, node)) in devs.into_iter().take(count).enumerate() {
+        // vif k answers at the k-th address after ip=.
+        let [a, b, c, d] = ip.address().octets();
+        let addr = Ipv4Address::new(a, b, c, d.wrapping_add(k as u8));
+        vifs.push(Vif::open(node, Ipv4Cidr::new(addr, ip.prefix_len()), &o).await?);
+    }
     set_state("ready").await;
-    let (mut datagrams, mut bytes) = (0u64, 0u64);
     let mut scratch = vec![0u8; 65536];
     let mut last_check = time::Instant::now();
     loop {
-        iface.poll(smol_now(), &mut dev, &mut sockets);
-        let s = sockets.get_mut::<udp::Socket>(echo);
-        while s.can_recv() && s.can_send() {
-            let Ok((n, meta)) = s.recv_slice(&mut scratch) else {
-                break;
-            };
-            datagrams += 1;
-            bytes += n as u64;
-            if s.send_slice(&scratch[..n], meta.endpoint).is_err() {
-                break;
-            }
+        let mut connected = true;
+        for v in &mut vifs {
+            connected &= v.service(&mut scratch);
         }
-        iface.poll(smol_now(), &mut dev, &mut sockets);
-        if net.status() != DeviceStatus::Connected {
+        if !connected {
             break;
         }
         if time::Instant::now().duration_since(last_check) > Duration::from_millis(200) {
@@ -151,42 +271,17 @@ async fn run(cmdline: &str, grants_before: usize) -> Result<String, String> {
                 break;
             }
         }
-        let delay = iface
-            .poll_delay(smol_now(), &sockets)
-            .map_or(Duration::from_millis(50), |d| {
-                Duration::from_micros(d.total_micros()).min(Duration::from_millis(50))
-            });
-        net.wait(delay).await;
+        let delay = vifs.iter_mut().map(Vif::delay).min().unwrap_or_default();
+        wait_any(&vifs, delay).await;
     }
-    let stats = net.stats();
-    let rx: u64 = stats.iter().map(|q| q.rx.packets).sum();
-    let tx: u64 = stats.iter().map(|q| q.tx.packets).sum();
-    let bad: u64 = stats
-        .iter()
-        .map(|q| q.rx.bad_id + q.rx.bad_slot + q.rx.too_long + q.tx.bad_id + q.tx.bad_status)
-        .sum();
-    println!(
-        "nettest: echoed datagrams={datagrams} bytes={bytes} rx-packets={rx} tx-packets={tx} \
-         protocol-errors={bad} csum-completed={}",
-        stats.iter().map(|q| q.rx.csum_completed).sum::<u64>()
-    );
-    let start = time::Instant::now();
-    let (by, st) = match net.status() {
-        DeviceStatus::Connected => ("us", net.close().await),
-        _ => ("backend", net.closed(Duration::from_secs(40)).await),
-    };
-    println!(
-        "nettest: close took {} ms after the loop saw it",
-        start.elapsed().as_millis()
-    );
-    let DeviceStatus::Closed {
-        failed,
-        stuck,
-        handshake,
-    } = st
-    else {
-        return Err(format!("not closed: {st:?}"));
-    };
+    let (mut by, mut failed, mut stuck, mut handshake) = ("us", 0, 0, true);
+    for v in vifs {
+        let (b, f, s, h) = v.close().await?;
+        if b == "backend" {
+            by = b;
+        }
+        (failed, stuck, handshake) = (failed + f, stuck + s, handshake && h);
+    }
     let now = grant::refs_in_use().unwrap_or(0);
     let closed = format!(
         "closed by={by} failed={failed} stuck={stuck} handshake={handshake} \

@@ -51,6 +51,7 @@ const ALL: &[Test] = &[
     blk::DETACH,
     net::PING_UDP_ECHO,
     net::DETACH,
+    net::TWO_VIFS,
     echo::TCP_64M_AND_UDP,
     echo::DETACH,
     tftp::DHCP_AND_TFTP,

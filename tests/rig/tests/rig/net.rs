@@ -118,6 +118,104 @@ fn ping_udp_echo(cx: &mut Ctx) -> Result<(), TestError> {
     Ok(())
 }
 
+/// One guest with two vifs on xenbr0, each with its own address, both answering at once.
+pub const TWO_VIFS: Test = Test {
+    name: "net_two_vifs",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &["nettest"],
+    run: two_vifs,
+};
+
+/// dom0's side: each address is pinged and echoes UDP; dom0's neighbour table says which
+/// MAC answered for it, compared with each frontend's `mac` node.
+const TWO_VIFS_DURING: &str = r#"
+set -u
+d=/local/domain/$RIG_DOMID
+st() { xenstore-read "$d/data/nettest/state" 2>/dev/null; }
+wait_state() { # PREFIX: up to 240 s, or the guest finished
+    local s
+    for _ in $(seq 2400); do
+        s=$(st)
+        [[ $s == "$1"* || $s == finished* ]] && return 0
+        sleep 0.1
+    done
+    echo "during: timed out waiting for $1"
+}
+wait_state ready
+ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
+ip neigh flush dev xenbr0
+for k in 0 1; do
+    a=10.0.2.$((15 + k))
+    ping -c 2 -W 5 "$a" >/dev/null 2>&1 && echo "during: vif$k ping-ok"
+    head -c 4000 /dev/urandom >/tmp/net-p$k
+    : >/tmp/net-r$k
+    exec 3<>/dev/udp/$a/7
+    for i in 0 1 2 3; do
+        dd if=/tmp/net-p$k bs=1000 skip="$i" count=1 2>/dev/null >&3
+        timeout 30 dd bs=1000 count=1 <&3 2>/dev/null >>/tmp/net-r$k
+    done
+    exec 3>&-
+    [[ $(sha256sum </tmp/net-p$k) == "$(sha256sum </tmp/net-r$k)" ]] && echo "during: vif$k echo-matches"
+    mac=$(xenstore-read "$d/device/vif/$k/mac")
+    seen=$(ip neigh show "$a" dev xenbr0 | grep -o '..:..:..:..:..:..' | head -1)
+    echo "during: vif$k mac=$mac answered-by=$seen state=$(xenstore-read "$d/device/vif/$k/state")"
+done
+xenstore-write "$d/data/nettest/dom0" done
+wait_state finished
+echo "during: state $(st)"
+xl shutdown -w "$RIG_DOMID"
+echo "during: xl-rc=$?"
+"#;
+
+fn two_vifs(cx: &mut Ctx) -> Result<(), TestError> {
+    let vif = "'bridge=xenbr0, script=/share/bin/hotplug/vif'";
+    let spec = GuestSpec {
+        xl_config: Some(format!("vif = [ {vif}, {vif} ]\n")),
+        extra: Some("ip=10.0.2.15/24 vifs=2".into()),
+        during: Some(TWO_VIFS_DURING.into()),
+        timeout: Duration::from_secs(300),
+        ..GuestSpec::new(image("nettest"))
+    };
+    let run = cx.rig()?.run_guest(&spec)?;
+    let (con, dur) = (&run.console, run.during_output.clone().unwrap_or_default());
+    for line in con.lines().chain(dur.lines()) {
+        if line.contains("nettest: features") || line.starts_with("during: vif") {
+            eprintln!("    {line}");
+        }
+    }
+    let both = format!("during:\n{dur}\nconsole:\n{con}");
+    check!(
+        run.outcome == Outcome::Shutdown(Reason::Poweroff) && dur.contains("during: xl-rc=0"),
+        "outcome {} (want poweroff by xl shutdown);\n{both}\nxl:\n{}",
+        run.outcome,
+        run.log
+    );
+    for k in 0..2 {
+        let line = dur
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("during: vif{k} mac=")))
+            .unwrap_or("");
+        let (mac, rest) = line.split_once(' ').unwrap_or(("", ""));
+        check!(
+            dur.contains(&format!("during: vif{k} ping-ok"))
+                && dur.contains(&format!("during: vif{k} echo-matches"))
+                && mac.len() == 17
+                && rest.starts_with(&format!("answered-by={mac} state=4")),
+            "vif {k} (10.0.2.{}) did not answer as itself (want ping, echo, and its own MAC \
+             {mac:?} in dom0's neighbour table):\n{both}",
+            15 + k
+        );
+    }
+    let grants = |k| number(con, "nettest: done closed", k);
+    check!(
+        con.contains("nettest: done closed by=us failed=0 stuck=0 handshake=true")
+            && grants("grants-before").is_some()
+            && grants("grants-now") == grants("grants-before"),
+        "the guest did not close both vifs cleanly, every grant ended:\n{con}"
+    );
+    Ok(())
+}
+
 /// `xl network-detach` while dom0 floods the guest's UDP echo.
 pub const DETACH: Test = Test {
     name: "net_detach_during_transfer",
