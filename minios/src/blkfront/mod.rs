@@ -33,7 +33,7 @@ pub mod request;
 mod xen;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use cache::{SectorIo, SyncDisk};
 pub use device::Device;

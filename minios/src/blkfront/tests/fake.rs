@@ -1,6 +1,5 @@
 //! The fake peer: shared ring memory, a grant table, and a blkback.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,12 +9,11 @@ use std::task::{Context, Poll, Wake, Waker};
 use zerocopy::{FromBytes, IntoBytes};
 
 use crate::abi::blkif::*;
-use crate::abi::grant_table::GrantRef;
-use crate::blkfront::bufpool::{BufPage, BufPool, Granter};
+use crate::blkfront::bufpool::BufPool;
 use crate::blkfront::device::{Device, SharedQueue};
 use crate::blkfront::features::{BackendNodes, Features, Overrides, Transport};
 use crate::blkfront::queue::{Kick, Queue};
-use crate::grant::GrantError;
+pub use crate::blkfront::tests::grants::{FakeGranter, Grants};
 use crate::ring::SharedMem;
 
 /// Ring memory shared by the frontend under test and the fake backend.
@@ -43,75 +41,6 @@ impl SharedMem for Mem {
     }
     fn write(&self, off: usize, data: &[u8]) {
         self.0.lock().unwrap()[off..off + data.len()].copy_from_slice(data);
-    }
-}
-
-/// One granted page of the fake table.
-pub struct Entry {
-    pub data: Vec<u8>,
-    pub writable: bool,
-}
-
-/// The fake grant table: granted pages by ref, and the refs the backend keeps mapped.
-#[derive(Default)]
-pub struct Table {
-    pub pages: BTreeMap<GrantRef, Entry>,
-    pub mapped: BTreeSet<GrantRef>,
-    pub next: GrantRef,
-    pub grants_made: u64,
-}
-
-pub type Grants = Arc<Mutex<Table>>;
-
-/// A page of the fake table, as the frontend holds it.
-pub struct Page {
-    gref: GrantRef,
-    table: Grants,
-}
-
-impl BufPage for Page {
-    fn gref(&self) -> GrantRef {
-        self.gref
-    }
-    fn read(&self, off: usize, out: &mut [u8]) {
-        let t = self.table.lock().unwrap();
-        out.copy_from_slice(&t.pages[&self.gref].data[off..off + out.len()]);
-    }
-    fn write(&self, off: usize, data: &[u8]) {
-        let mut t = self.table.lock().unwrap();
-        t.pages.get_mut(&self.gref).unwrap().data[off..off + data.len()].copy_from_slice(data);
-    }
-}
-
-/// Grants pages in the fake table; refuses to end one the backend keeps mapped.
-pub struct FakeGranter(pub Grants);
-
-impl Granter for FakeGranter {
-    type Page = Page;
-    fn grant(&mut self, writable: bool) -> Result<Page, GrantError> {
-        let mut t = self.0.lock().unwrap();
-        t.next += 1;
-        t.grants_made += 1;
-        let gref = t.next;
-        t.pages.insert(
-            gref,
-            Entry {
-                data: vec![0; 4096],
-                writable,
-            },
-        );
-        Ok(Page {
-            gref,
-            table: self.0.clone(),
-        })
-    }
-    fn end(&mut self, page: Page) -> Result<(), Page> {
-        let mut t = self.0.lock().unwrap();
-        if t.mapped.contains(&page.gref) {
-            return Err(page);
-        }
-        t.pages.remove(&page.gref);
-        Ok(())
     }
 }
 

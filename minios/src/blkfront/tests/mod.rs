@@ -6,5 +6,6 @@ mod cache;
 mod device;
 mod fake;
 mod features;
+pub(crate) mod grants;
 mod hostile;
 mod requests;

@@ -1,18 +1,17 @@
 //! The fake peer: ring memory, a grant table, and a netback that follows `io/netif.h` (or
 //! breaks it on purpose, through its raw helpers).
 
-use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, VecDeque};
+use std::cell::Cell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use zerocopy::{FromBytes, IntoBytes};
 
-use crate::abi::grant_table::GrantRef;
 use crate::abi::netif::*;
 use crate::abi::ring::SRING_ENTRIES_OFFSET;
-use crate::blkfront::bufpool::{BufPage, BufPool, Granter};
-use crate::grant::GrantError;
+use crate::blkfront::bufpool::BufPool;
+pub use crate::blkfront::tests::grants::{FakeGranter, Grants};
 use crate::netfront::device::{NetDevice, SharedQueue};
 use crate::netfront::features::{Features, Overrides};
 use crate::netfront::queue::Kick;
@@ -21,57 +20,6 @@ use crate::ring::tests::Fake;
 use crate::ring::SharedMem;
 
 pub type Mem = Rc<Fake>;
-
-/// The fake grant table: granted pages by ref.
-#[derive(Default)]
-pub struct Table {
-    pub pages: BTreeMap<GrantRef, Vec<u8>>,
-    pub next: GrantRef,
-    pub grants_made: u64,
-}
-
-pub type Grants = Rc<RefCell<Table>>;
-
-/// A page of the fake table, as the frontend holds it.
-pub struct Page {
-    gref: GrantRef,
-    table: Grants,
-}
-
-impl BufPage for Page {
-    fn gref(&self) -> GrantRef {
-        self.gref
-    }
-    fn read(&self, off: usize, out: &mut [u8]) {
-        out.copy_from_slice(&self.table.borrow().pages[&self.gref][off..off + out.len()]);
-    }
-    fn write(&self, off: usize, data: &[u8]) {
-        let mut t = self.table.borrow_mut();
-        t.pages.get_mut(&self.gref).unwrap()[off..off + data.len()].copy_from_slice(data);
-    }
-}
-
-/// Grants pages in the fake table.
-pub struct FakeGranter(pub Grants);
-
-impl Granter for FakeGranter {
-    type Page = Page;
-    fn grant(&mut self, _writable: bool) -> Result<Page, GrantError> {
-        let mut t = self.0.borrow_mut();
-        t.next += 1;
-        t.grants_made += 1;
-        let gref = t.next;
-        t.pages.insert(gref, vec![0; 4096]);
-        Ok(Page {
-            gref,
-            table: self.0.clone(),
-        })
-    }
-    fn end(&mut self, page: Page) -> Result<(), Page> {
-        self.0.borrow_mut().pages.remove(&page.gref);
-        Ok(())
-    }
-}
 
 /// Counts notifications.
 #[derive(Clone, Default)]
@@ -175,9 +123,9 @@ impl Backend {
 
     /// Fills the page of `req` with `data` at `offset`.
     pub fn fill(&self, req: &NetifRxRequest, offset: usize, data: &[u8]) {
-        let mut t = self.grants.borrow_mut();
+        let mut t = self.grants.lock().unwrap();
         let page = t.pages.get_mut(&req.gref).expect("a granted rx page");
-        page[offset..offset + data.len()].copy_from_slice(data);
+        page.data[offset..offset + data.len()].copy_from_slice(data);
     }
 
     /// Consumes and answers every tx request, as netback does.
@@ -199,7 +147,7 @@ impl Backend {
             let rest: usize = slots[1..].iter().map(|s| s.size as usize).sum();
             let mut data = Vec::new();
             {
-                let t = self.grants.borrow();
+                let t = self.grants.lock().unwrap();
                 for (k, s) in slots.iter().enumerate() {
                     let len = if k == 0 {
                         first.size as usize - rest
@@ -208,7 +156,7 @@ impl Backend {
                     };
                     let off = s.offset as usize;
                     assert!(off + len <= 4096, "a slot within its page");
-                    data.extend_from_slice(&t.pages[&s.gref][off..off + len]);
+                    data.extend_from_slice(&t.pages[&s.gref].data[off..off + len]);
                 }
             }
             assert_eq!(data.len(), first.size as usize);
@@ -301,7 +249,7 @@ impl Rig {
 
 impl Rig {
     pub fn new(f: Features) -> Self {
-        let grants: Grants = Rc::default();
+        let grants: Grants = Arc::default();
         let kicks = Kicks::default();
         let mut queues: Vec<SharedQueue<Mem, FakeGranter, Kicks>> = Vec::new();
         let mut backends = Vec::new();
@@ -349,7 +297,7 @@ impl Rig {
 
     /// Grants in the fake table now.
     pub fn grants_in_use(&self) -> usize {
-        self.grants.borrow().pages.len()
+        self.grants.lock().unwrap().pages.len()
     }
 
     /// The backends answer.

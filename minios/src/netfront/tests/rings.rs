@@ -64,7 +64,7 @@ fn tx_wraps_around_and_pages_are_reused() {
     let st = rig.q().stats();
     assert_eq!((st.tx.packets, st.tx.in_flight, st.tx.errors), (1000, 0, 0));
     // 256 rx pages, and a single tx page went round and round.
-    assert_eq!(rig.grants.borrow().grants_made, 257);
+    assert_eq!(rig.grants.lock().unwrap().grants_made, 257);
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn checksum_offload_leaves_the_sum_to_the_backend() {
 fn rx_delivers_packets_and_reuses_its_pages() {
     let mut rig = Rig::with("");
     assert_eq!(rig.q().stats().rx.posted, 256);
-    let made = rig.grants.borrow().grants_made;
+    let made = rig.grants.lock().unwrap().grants_made;
     for i in 0..1000u32 {
         let f = frame(60 + (i as usize * 13) % 1454, i as u8);
         rig.b()
@@ -128,7 +128,11 @@ fn rx_delivers_packets_and_reuses_its_pages() {
         assert!(p.validated && !p.csum_blank);
     }
     assert!(rig.q().receive().is_none());
-    assert_eq!(rig.grants.borrow().grants_made, made, "no grant per packet");
+    assert_eq!(
+        rig.grants.lock().unwrap().grants_made,
+        made,
+        "no grant per packet"
+    );
     let st = rig.q().stats().rx;
     assert_eq!((st.packets, st.slots, st.posted), (1000, 1000, 256));
 }
