@@ -10,7 +10,7 @@ use std::time::Duration;
 use rig_tests::rig::{GuestSpec, Outcome, Reason, RigError};
 use rig_tests::{build_peer, check, image, Ctx, Needs, Test, TestError, Xenstored};
 
-use crate::net::number;
+use crate::net::{active, number, ACTIVE_GRANTS};
 
 /// 64 MiB through the TCP echo and 16 datagrams through the UDP echo.
 pub const TCP_64M_AND_UDP: Test = Test {
@@ -117,7 +117,7 @@ fn setup(cx: &mut Ctx, during: &str) -> Result<GuestSpec, TestError> {
     std::fs::create_dir_all(&files).map_err(|e| RigError::io(files.display(), e))?;
     std::fs::copy(&peer, files.join("tcp-echo-bench"))
         .map_err(|e| RigError::io(peer.display(), e))?;
-    let script = format!("{PRELUDE}{during}")
+    let script = format!("{PRELUDE}{ACTIVE_GRANTS}\n{during}")
         .replace("ADDR", ADDR)
         .replace("BYTES", &BYTES.to_string())
         .replace("FLOWING", &FLOWING.to_string());
@@ -211,12 +211,14 @@ for _ in $(seq 1200); do
 done
 echo "during: flowing-seen=$(grep -c flowing /tmp/cut-out 2>/dev/null)"
 echo "during: state-at-detach=$(st)"
+active flowing
 t0=$(date +%s%N)
 xl network-detach "$RIG_DOMID" 0
 echo "during: detach-rc=$? ms=$((($(date +%s%N) - t0) / 1000000))"
 if xenstore-ls "$be" >/dev/null 2>&1; then echo "during: backend-dir=present"; else echo "during: backend-dir=gone"; fi
 wait_state vif-gone last-vif
 echo "during: guest-state=$(st last-vif)"
+active detached
 wait "$client"
 xenstore-write "$d/data/echo/ping" after-detach
 for _ in $(seq 600); do
@@ -268,6 +270,15 @@ fn detach(cx: &mut Ctx) -> Result<(), TestError> {
         ok && state.starts_with("vif-gone ") && state.contains(" error=\""),
         "the guest's vif did not close cleanly after the detach (state {state:?}, console \
          {line:?}):\n{both}"
+    );
+    // From Xen's side: the backend mapped the guest's buffer or ring pages while the echo
+    // flowed (refs past the 8 reserved ones) and maps none once the vif is gone.
+    let (flowing, after) = (active(&dur, "flowing"), active(&dur, "detached"));
+    check!(
+        flowing.as_ref().is_some_and(|r| r.iter().any(|&r| r >= 8))
+            && after.as_ref().is_some_and(|r| r.iter().all(|&r| r < 8)),
+        "grant refs of the guest mapped by others: while flowing {flowing:?}, after the \
+         detach {after:?}:\n{both}"
     );
     // It keeps running: it answers, and serves a new vif.
     check!(

@@ -239,23 +239,7 @@ wait_state() { # PREFIX: up to 240 s, or the guest finished
     done
     echo "during: timed out waiting for $1"
 }
-active() {
-    local out refs
-    xl dmesg -c >/dev/null
-    xl debug-keys g
-    for _ in $(seq 100); do
-        out=$(xl dmesg)
-        [[ $out == *"gnttab_usage_print_all ] done"* ]] && break
-        sleep 0.1
-    done
-    refs=$(awk -v me="remote d$RIG_DOMID " '
-        /grant-table for remote/ { on = index($0, me) > 0 }
-        on && match($0, /\[0x[0-9a-f]+\]/) {
-            printf "%s%s", sep, substr($0, RSTART + 1, RLENGTH - 2); sep = ","
-        }' <<<"$out") || refs=unknown
-    [[ $out == *"gnttab_usage_print_all ] done"* ]] || refs=unknown
-    echo "during: active-grants $1 refs=${refs:-none}"
-}
+ACTIVE_GRANTS
 wait_state ready
 ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
 be=$(xenstore-read "$d/device/vif/0/backend")
@@ -294,6 +278,28 @@ xl shutdown -w "$RIG_DOMID"
 echo "during: xl-rc=$?"
 "#;
 
+/// dom0's bash function `active PHASE`: prints `during: active-grants PHASE refs=R,...`, the
+/// guest's grant refs another domain maps now (Xen's debug key `g`, from a cleared console
+/// ring), `none`, or `unknown` if Xen's dump did not finish; read back by [`active`].
+pub(crate) const ACTIVE_GRANTS: &str = r#"active() {
+    local out refs
+    xl dmesg -c >/dev/null
+    xl debug-keys g
+    for _ in $(seq 100); do
+        out=$(xl dmesg)
+        [[ $out == *"gnttab_usage_print_all ] done"* ]] && break
+        sleep 0.1
+    done
+    refs=$(awk -v me="remote d$RIG_DOMID " '
+        /grant-table for remote/ { on = index($0, me) > 0 }
+        on && match($0, /\[0x[0-9a-f]+\]/) {
+            printf "%s%s", sep, substr($0, RSTART + 1, RLENGTH - 2); sep = ","
+        }' <<<"$out") || refs=unknown
+    [[ $out == *"gnttab_usage_print_all ] done"* ]] || refs=unknown
+    echo "during: active-grants $1 refs=${refs:-none}"
+}
+"#;
+
 /// Echoes dom0 wants back before it detaches.
 const FLOWING: u64 = 300;
 
@@ -305,7 +311,7 @@ pub(crate) fn number(text: &str, prefix: &str, key: &str) -> Option<u64> {
 }
 
 /// The guest grant refs another domain mapped in `phase` (`None` if dom0 could not tell).
-fn active(dur: &str, phase: &str) -> Option<Vec<u32>> {
+pub(crate) fn active(dur: &str, phase: &str) -> Option<Vec<u32>> {
     let refs = dur
         .lines()
         .find_map(|l| l.strip_prefix(&format!("during: active-grants {phase} refs=")))?;
@@ -326,7 +332,11 @@ fn detach(cx: &mut Ctx) -> Result<(), TestError> {
     let spec = GuestSpec {
         vif: true,
         extra: Some("ip=10.0.2.15/24 detach".into()),
-        during: Some(DETACH_DURING.replace("FLOWING", &FLOWING.to_string())),
+        during: Some(
+            DETACH_DURING
+                .replace("ACTIVE_GRANTS", ACTIVE_GRANTS)
+                .replace("FLOWING", &FLOWING.to_string()),
+        ),
         timeout: Duration::from_secs(300),
         ..GuestSpec::new(image("nettest"))
     };
