@@ -7,10 +7,10 @@
 
 use std::time::Duration;
 
-use rig_tests::rig::{GuestSpec, Outcome, Reason, RigError};
+use rig_tests::rig::{GuestSpec, RigError};
 use rig_tests::{build_peer, check, image, Ctx, Needs, Test, TestError, Xenstored};
 
-use crate::net::{active, number, ACTIVE_GRANTS};
+use crate::net::{active, number, run_to_poweroff, ACTIVE_GRANTS};
 
 /// 64 MiB through the TCP echo and 16 datagrams through the UDP echo.
 pub const TCP_64M_AND_UDP: Test = Test {
@@ -148,33 +148,10 @@ fn clean_close(con: &str, what: &str) -> (bool, String) {
     (ok, line.to_string())
 }
 
-/// Runs the echo stubdom with dom0 running `during` (which ends with `xl shutdown`), shows
-/// the lines `show` picks, and checks that it powered off; returns the console, dom0's
-/// output, and both for messages.
-fn run(
-    cx: &mut Ctx,
-    during: &str,
-    show: fn(&str) -> bool,
-) -> Result<(String, String, String), TestError> {
-    let spec = setup(cx, during)?;
-    let run = cx.rig()?.run_guest(&spec)?;
-    let (con, dur) = (run.console, run.during_output.unwrap_or_default());
-    for line in con.lines().chain(dur.lines()).filter(|l| show(l)) {
-        eprintln!("    {line}");
-    }
-    let both = format!("during:\n{dur}\nconsole:\n{con}");
-    check!(
-        run.outcome == Outcome::Shutdown(Reason::Poweroff) && dur.contains("during: xl-rc=0"),
-        "outcome {} (want poweroff by xl shutdown);\n{both}\nxl:\n{}",
-        run.outcome,
-        run.log
-    );
-    Ok((con, dur, both))
-}
-
 fn tcp_64m_and_udp(cx: &mut Ctx) -> Result<(), TestError> {
     let show = |l: &str| l.contains("echo: tcp") || l.starts_with("during: big");
-    let (con, dur, both) = run(cx, TCP_UDP_DURING, show)?;
+    let spec = setup(cx, TCP_UDP_DURING)?;
+    let (con, dur, both) = run_to_poweroff(cx, &spec, show)?;
     let con = &con;
     check!(
         intact(&dur, "big", BYTES),
@@ -240,7 +217,8 @@ echo "during: xl-rc=$?"
 
 fn detach(cx: &mut Ctx) -> Result<(), TestError> {
     let show = |l: &str| l.contains("echo: ") || l.starts_with("during:");
-    let (con, dur, both) = run(cx, DETACH_DURING, show)?;
+    let spec = setup(cx, DETACH_DURING)?;
+    let (con, dur, both) = run_to_poweroff(cx, &spec, show)?;
     let con = &con;
     check!(
         dur.contains("during: flowing-seen=1") && dur.contains("during: state-at-detach=serving"),

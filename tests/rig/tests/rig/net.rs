@@ -12,15 +12,9 @@ use std::time::Duration;
 use rig_tests::rig::{GuestSpec, Outcome, Reason, RigError};
 use rig_tests::{build_peer, check, image, Ctx, Needs, Test, TestError, Xenstored};
 
-/// dom0 pings the guest and has 16 UDP datagrams of 1000 bytes echoed.
-pub const PING_UDP_ECHO: Test = Test {
-    name: "net_ping_and_udp_echo",
-    needs: Needs::Rig(&[Xenstored::C]),
-    images: &["nettest"],
-    run: ping_udp_echo,
-};
-
-const DURING: &str = r#"
+/// dom0's helpers before each nettest script: `st` reads the guest's state, `wait_state
+/// PREFIX` waits for it (up to 240 s, or until the guest finished).
+const NETTEST_PRELUDE: &str = r#"
 set -u
 d=/local/domain/$RIG_DOMID
 st() { xenstore-read "$d/data/nettest/state" 2>/dev/null; }
@@ -33,6 +27,50 @@ wait_state() { # PREFIX: up to 240 s, or the guest finished
     done
     echo "during: timed out waiting for $1"
 }
+"#;
+
+/// A nettest spec whose dom0 script is `during` after [`NETTEST_PRELUDE`].
+fn nettest(extra: &str, during: &str) -> GuestSpec {
+    GuestSpec {
+        extra: Some(extra.into()),
+        during: Some(format!("{NETTEST_PRELUDE}{during}")),
+        timeout: Duration::from_secs(300),
+        ..GuestSpec::new(image("nettest"))
+    }
+}
+
+/// Runs `spec` (whose dom0 script ends with `xl shutdown`), shows the console and dom0 lines
+/// `show` picks, and checks that the guest powered off; returns the console, dom0's output,
+/// and both for messages.
+pub(crate) fn run_to_poweroff(
+    cx: &mut Ctx,
+    spec: &GuestSpec,
+    show: fn(&str) -> bool,
+) -> Result<(String, String, String), TestError> {
+    let run = cx.rig()?.run_guest(spec)?;
+    let (con, dur) = (run.console, run.during_output.unwrap_or_default());
+    for line in con.lines().chain(dur.lines()).filter(|l| show(l)) {
+        eprintln!("    {line}");
+    }
+    let both = format!("during:\n{dur}\nconsole:\n{con}");
+    check!(
+        run.outcome == Outcome::Shutdown(Reason::Poweroff) && dur.contains("during: xl-rc=0"),
+        "outcome {} (want poweroff by xl shutdown);\n{both}\nxl:\n{}",
+        run.outcome,
+        run.log
+    );
+    Ok((con, dur, both))
+}
+
+/// dom0 pings the guest and has 16 UDP datagrams of 1000 bytes echoed.
+pub const PING_UDP_ECHO: Test = Test {
+    name: "net_ping_and_udp_echo",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &["nettest"],
+    run: ping_udp_echo,
+};
+
+const DURING: &str = r#"
 wait_state ready
 echo "during: state $(st)"
 ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
@@ -68,22 +106,10 @@ fn node(dur: &str, key: &str, value: &str) -> bool {
 fn ping_udp_echo(cx: &mut Ctx) -> Result<(), TestError> {
     let spec = GuestSpec {
         vif: true,
-        extra: Some("ip=10.0.2.15/24".into()),
-        during: Some(DURING.into()),
-        timeout: Duration::from_secs(300),
-        ..GuestSpec::new(image("nettest"))
+        ..nettest("ip=10.0.2.15/24", DURING)
     };
-    let run = cx.rig()?.run_guest(&spec)?;
-    for line in run.console.lines().filter(|l| l.contains("nettest:")) {
-        eprintln!("    {line}");
-    }
-    let (con, dur) = (&run.console, run.during_output.clone().unwrap_or_default());
-    check!(
-        run.outcome == Outcome::Shutdown(Reason::Poweroff) && dur.contains("during: xl-rc=0"),
-        "outcome {} (want poweroff by xl shutdown);\nconsole:\n{con}\nduring:\n{dur}\nxl:\n{}",
-        run.outcome,
-        run.log
-    );
+    let (con, dur, _) = run_to_poweroff(cx, &spec, |l| l.contains("nettest:"))?;
+    let con = &con;
     check!(
         dur.contains("during: ping-ok"),
         "dom0 could not ping the guest:\n{dur}\n{con}"
@@ -129,18 +155,6 @@ pub const TWO_VIFS: Test = Test {
 /// dom0's side: each address is pinged and echoes UDP; dom0's neighbour table says which
 /// MAC answered for it, compared with each frontend's `mac` node.
 const TWO_VIFS_DURING: &str = r#"
-set -u
-d=/local/domain/$RIG_DOMID
-st() { xenstore-read "$d/data/nettest/state" 2>/dev/null; }
-wait_state() { # PREFIX: up to 240 s, or the guest finished
-    local s
-    for _ in $(seq 2400); do
-        s=$(st)
-        [[ $s == "$1"* || $s == finished* ]] && return 0
-        sleep 0.1
-    done
-    echo "during: timed out waiting for $1"
-}
 wait_state ready
 ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
 ip neigh flush dev xenbr0
@@ -171,25 +185,11 @@ fn two_vifs(cx: &mut Ctx) -> Result<(), TestError> {
     let vif = "'bridge=xenbr0, script=/share/bin/hotplug/vif'";
     let spec = GuestSpec {
         xl_config: Some(format!("vif = [ {vif}, {vif} ]\n")),
-        extra: Some("ip=10.0.2.15/24 vifs=2".into()),
-        during: Some(TWO_VIFS_DURING.into()),
-        timeout: Duration::from_secs(300),
-        ..GuestSpec::new(image("nettest"))
+        ..nettest("ip=10.0.2.15/24 vifs=2", TWO_VIFS_DURING)
     };
-    let run = cx.rig()?.run_guest(&spec)?;
-    let (con, dur) = (&run.console, run.during_output.clone().unwrap_or_default());
-    for line in con.lines().chain(dur.lines()) {
-        if line.contains("nettest: features") || line.starts_with("during: vif") {
-            eprintln!("    {line}");
-        }
-    }
-    let both = format!("during:\n{dur}\nconsole:\n{con}");
-    check!(
-        run.outcome == Outcome::Shutdown(Reason::Poweroff) && dur.contains("during: xl-rc=0"),
-        "outcome {} (want poweroff by xl shutdown);\n{both}\nxl:\n{}",
-        run.outcome,
-        run.log
-    );
+    let show = |l: &str| l.contains("nettest: features") || l.starts_with("during: vif");
+    let (con, dur, both) = run_to_poweroff(cx, &spec, show)?;
+    let con = &con;
     for k in 0..2 {
         let line = dur
             .lines()
@@ -227,18 +227,6 @@ pub const DETACH: Test = Test {
 /// dom0's side: the flood runs until the guest has closed; `active PHASE` lists the guest's
 /// grant refs another domain maps now (Xen's debug key `g`, from a cleared console ring).
 const DETACH_DURING: &str = r#"
-set -u
-d=/local/domain/$RIG_DOMID
-st() { xenstore-read "$d/data/nettest/state" 2>/dev/null; }
-wait_state() { # PREFIX: up to 240 s, or the guest finished
-    local s
-    for _ in $(seq 2400); do
-        s=$(st)
-        [[ $s == "$1"* || $s == finished* ]] && return 0
-        sleep 0.1
-    done
-    echo "during: timed out waiting for $1"
-}
 ACTIVE_GRANTS
 wait_state ready
 ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
@@ -329,31 +317,15 @@ fn detach(cx: &mut Ctx) -> Result<(), TestError> {
     let files = rig.share().join("files/nettest");
     std::fs::create_dir_all(&files).map_err(|e| RigError::io(files.display(), e))?;
     std::fs::copy(&peer, files.join("udp-flood")).map_err(|e| RigError::io(peer.display(), e))?;
+    let during = DETACH_DURING
+        .replace("ACTIVE_GRANTS", ACTIVE_GRANTS)
+        .replace("FLOWING", &FLOWING.to_string());
     let spec = GuestSpec {
         vif: true,
-        extra: Some("ip=10.0.2.15/24 detach".into()),
-        during: Some(
-            DETACH_DURING
-                .replace("ACTIVE_GRANTS", ACTIVE_GRANTS)
-                .replace("FLOWING", &FLOWING.to_string()),
-        ),
-        timeout: Duration::from_secs(300),
-        ..GuestSpec::new(image("nettest"))
+        ..nettest("ip=10.0.2.15/24 detach", &during)
     };
-    let run = rig.run_guest(&spec)?;
-    let (con, dur) = (&run.console, run.during_output.clone().unwrap_or_default());
-    for line in con.lines().chain(dur.lines()) {
-        if line.contains("nettest:") || line.contains("during:") {
-            eprintln!("    {line}");
-        }
-    }
-    let both = format!("during:\n{dur}\nconsole:\n{con}");
-    check!(
-        run.outcome == Outcome::Shutdown(Reason::Poweroff) && dur.contains("during: xl-rc=0"),
-        "outcome {} (want poweroff by xl shutdown);\n{both}\nxl:\n{}",
-        run.outcome,
-        run.log
-    );
+    let show = |l: &str| l.contains("nettest:") || l.contains("during:");
+    let (_, dur, both) = run_to_poweroff(cx, &spec, show)?;
     // Echoes flowed before the detach, and every one came back as sent.
     let echoed = number(&dur, "during: peer: sent=", "echoed");
     check!(
