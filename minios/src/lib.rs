@@ -17,6 +17,8 @@ pub mod control;
 mod escape;
 pub mod events;
 pub mod grant;
+#[cfg(target_os = "none")]
+pub mod kexec;
 pub mod mm;
 pub mod net;
 pub mod netfront;
@@ -34,5 +36,5 @@ mod runtime;
 mod sys;
 
 #[cfg(target_os = "none")]
-pub use runtime::{cmdline, exit, poweroff, start_info};
+pub use runtime::{cmdline, exit, poweroff, ramdisk, start_info};
 pub use sys::error::{ShutdownReason, XenError};

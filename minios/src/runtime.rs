@@ -31,6 +31,11 @@ pub fn start_info() -> &'static crate::abi::StartInfo {
     crate::sys::boot::start_info()
 }
 
+/// The ramdisk (xl's `ramdisk=`) Xen loaded with the domain, if any.
+pub fn ramdisk() -> Option<&'static [u8]> {
+    crate::sys::boot::module()
+}
+
 /// Powers the domain off cleanly; never returns.
 pub fn poweroff() -> ! {
     xen::shutdown(ShutdownReason::Poweroff)

@@ -30,11 +30,13 @@
 mod build;
 mod error;
 mod kernel;
+mod pages;
 mod pgtable;
 mod start_info;
 
 pub use error::{Area, LayoutError};
 pub use kernel::KernelPlacement;
+pub use pages::{PageSource, Part};
 pub use pgtable::{EntryRun, PageTable};
 pub use start_info::{StartInfo, StartInfoRuntime, MAX_CMDLINE, START_INFO_MAGIC, START_INFO_SIZE};
 

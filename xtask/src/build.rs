@@ -27,9 +27,15 @@ pub fn cargo() -> Command {
     cargo
 }
 
-/// Every guest package: each directory under `examples/` and `tests/images/` with a Cargo.toml.
+/// Every guest package: pv-grub (`pvgrub/guest`), and each directory under `examples/` and
+/// `tests/images/` with a Cargo.toml.
 pub fn guests() -> Vec<Guest> {
     let mut out = Vec::new();
+    if root().join("pvgrub/guest/Cargo.toml").is_file() {
+        out.push(Guest {
+            name: "pv-grub".into(),
+        });
+    }
     for dir in ["examples", "tests/images"] {
         let Ok(entries) = std::fs::read_dir(root().join(dir)) else {
             continue;

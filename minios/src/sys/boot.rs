@@ -10,6 +10,7 @@ use super::mm::map::{self, frames_as_slice, pfn_to_va};
 use super::mm::pool;
 use super::shared::SharedPage;
 use super::{heap, traps, upcall, xen};
+use crate::abi::xen::SIF_MOD_START_PFN;
 use crate::abi::StartInfo;
 
 static START_INFO: spin::Once<StartInfo> = spin::Once::new();
@@ -24,6 +25,21 @@ struct Rings {
 /// The start_info page Xen gave this domain (a copy taken at boot).
 pub(crate) fn start_info() -> &'static StartInfo {
     START_INFO.get().expect("booted")
+}
+
+/// The module (ramdisk) Xen loaded with the domain, if any.
+pub(crate) fn module() -> Option<&'static [u8]> {
+    let si = start_info();
+    let len = usize::try_from(si.mod_len).ok().filter(|&l| l > 0)?;
+    let va = if si.flags & SIF_MOD_START_PFN != 0 {
+        pfn_to_va(usize::try_from(si.mod_start).ok()?)
+    } else {
+        usize::try_from(si.mod_start).ok()?
+    };
+    // SAFETY: Xen maps the module in the initial mapping (or at its pfns, which the 1:1
+    // mapping covers); memory setup kept its pages out of the heap and the pool
+    // (`map::init`), and nothing writes them.
+    Some(unsafe { core::slice::from_raw_parts(va as *const u8, len) })
 }
 
 /// The console ring page (`console.domU.mfn` of start_info).

@@ -8,7 +8,7 @@ use super::xen::shared_info;
 use crate::abi::event_channel::{
     EvtchnAllocUnbound, EvtchnBindInterdomain, EvtchnBindVirq, EvtchnClose, EvtchnStatus,
     EVTCHNOP_ALLOC_UNBOUND, EVTCHNOP_BIND_INTERDOMAIN, EVTCHNOP_BIND_VIRQ, EVTCHNOP_CLOSE,
-    EVTCHNOP_STATUS,
+    EVTCHNOP_STATUS, EVTCHNSTAT_CLOSED,
 };
 use crate::abi::hypercall as nr;
 use crate::abi::xen::{DomId, DOMID_SELF};
@@ -149,4 +149,19 @@ pub(crate) fn status(port: u32) -> Result<EvtchnStatus, i32> {
         ..Default::default()
     };
     evtchn_op(&mut arg).map(|()| arg)
+}
+
+/// Closes every port of ours but those in `keep` (before another kernel takes the domain
+/// over; it binds VIRQ_TIMER and the rest itself). Ports are scanned from 1 until Xen says
+/// a port is not valid.
+pub(crate) fn close_all_except(keep: &[u32]) {
+    for port in 1..4096u32 {
+        match status(port) {
+            Err(_) => break,
+            Ok(s) if s.status == EVTCHNSTAT_CLOSED || keep.contains(&port) => {}
+            Ok(_) => {
+                let _ = close(port);
+            }
+        }
+    }
 }

@@ -11,6 +11,13 @@ extern "C" {
     static hypercall_page: [u8; 4096];
 }
 
+/// The hypercall page's bytes (to give a copy to a kernel booted in this domain).
+#[cfg(target_os = "none")]
+pub(super) fn page() -> &'static [u8; 4096] {
+    // SAFETY: Xen fills the page before entering us and nothing writes it afterwards.
+    unsafe { &*(&raw const hypercall_page) }
+}
+
 /// Issues hypercall `nr` with five arguments and returns Xen's result (negative errno on
 /// failure).
 ///

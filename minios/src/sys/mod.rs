@@ -18,6 +18,8 @@
 
 pub(crate) mod error;
 pub(crate) mod grant;
+#[cfg(any(test, target_os = "none"))]
+pub(crate) mod kexec;
 pub(crate) mod mm;
 
 #[cfg(target_os = "none")]

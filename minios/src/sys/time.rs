@@ -8,7 +8,7 @@ use super::xen::shared_info;
 use crate::abi::hypercall as nr;
 use crate::abi::vcpu::{
     VcpuRunstateInfo, VcpuSetSingleshotTimer, VCPUOP_GET_RUNSTATE_INFO,
-    VCPUOP_SET_SINGLESHOT_TIMER, VCPUOP_STOP_PERIODIC_TIMER,
+    VCPUOP_SET_SINGLESHOT_TIMER, VCPUOP_STOP_PERIODIC_TIMER, VCPUOP_STOP_SINGLESHOT_TIMER,
 };
 use crate::abi::VcpuTimeInfo;
 
@@ -79,6 +79,17 @@ pub(crate) fn set_singleshot_timer(deadline_ns: u64) -> Result<(), i32> {
             &raw const arg as usize,
         )
     };
+    if rc < 0 {
+        Err(rc as i32)
+    } else {
+        Ok(())
+    }
+}
+
+/// Stops vCPU 0's one-shot timer (before another kernel takes the domain over).
+pub(crate) fn stop_singleshot_timer() -> Result<(), i32> {
+    // SAFETY: VCPUOP_stop_singleshot_timer takes no argument.
+    let rc = unsafe { call3(nr::VCPU_OP, VCPUOP_STOP_SINGLESHOT_TIMER as usize, 0, 0) };
     if rc < 0 {
         Err(rc as i32)
     } else {

@@ -7,7 +7,7 @@ use crate::abi::event_channel::{EvtchnSend, EVTCHNOP_SEND};
 use crate::abi::hypercall as nr;
 use crate::abi::memory::{XenMachphysMapping, XENMEM_MACHPHYS_MAPPING};
 use crate::abi::sched::{self, SchedShutdown};
-use crate::abi::xen::{MmuUpdate, DOMID_SELF, UVMF_INVLPG};
+use crate::abi::xen::{MmuUpdate, MmuextOp, DOMID_SELF, UVMF_INVLPG};
 use crate::abi::SharedInfo;
 
 /// Stops the domain with `reason` (SCHEDOP_shutdown); never returns.
@@ -72,6 +72,25 @@ pub(super) unsafe fn mmu_update(reqs: &[MmuUpdate]) -> Result<(), XenError> {
             nr::MMU_UPDATE,
             reqs.as_ptr() as usize,
             reqs.len(),
+            &raw mut done as usize,
+            DOMID_SELF as usize,
+        )
+    })
+}
+
+/// Applies extended MMU operations (HYPERVISOR_mmuext_op) on our own domain.
+///
+/// # Safety
+/// The operations must not unmap or retarget memory that Rust code still references
+/// (pinning and unpinning tables that are not in use is always fine).
+pub(super) unsafe fn mmuext_op(ops: &[MmuextOp]) -> Result<(), XenError> {
+    let mut done = 0u32;
+    // SAFETY: the array and counter live across the call; the caller vouches for the effect.
+    XenError::check(unsafe {
+        call4(
+            nr::MMUEXT_OP,
+            ops.as_ptr() as usize,
+            ops.len(),
             &raw mut done as usize,
             DOMID_SELF as usize,
         )

@@ -20,7 +20,7 @@ const PTE_ADDR: u64 = 0x000f_ffff_ffff_f000;
 /// Flags of a read-write data mapping.
 pub(in crate::sys) const PTE_DATA: u64 = PTE_PRESENT | PTE_RW | PTE_USER | PTE_ACCESSED | PTE_DIRTY;
 /// Flags of a read-only mapping (what page-table frames need).
-const PTE_READONLY: u64 = PTE_PRESENT | PTE_USER | PTE_ACCESSED;
+pub(in crate::sys) const PTE_READONLY: u64 = PTE_PRESENT | PTE_USER | PTE_ACCESSED;
 /// Flags of an entry pointing at a lower-level table.
 const PTE_TABLE: u64 = PTE_PRESENT | PTE_RW | PTE_USER | PTE_ACCESSED | PTE_DIRTY;
 /// The p2m marks a pfn with no machine frame with this value.
@@ -30,6 +30,8 @@ const INVALID_MFN: u64 = u64::MAX;
 static P2M: spin::Once<&'static [u64]> = spin::Once::new();
 /// The M2P table: its base address and the highest mfn it covers.
 static M2P: spin::Once<(usize, u64)> = spin::Once::new();
+/// The pfn of our top-level page table.
+static L4: spin::Once<usize> = spin::Once::new();
 
 /// The machine frame backing pseudo-physical frame `pfn` (panics past the domain's end).
 pub(crate) fn pfn_to_mfn(pfn: usize) -> u64 {
@@ -91,13 +93,19 @@ fn entry_ma(table_pfn: usize, index: usize) -> u64 {
     (pfn_to_mfn(table_pfn) << 12) + (index as u64) * 8
 }
 
+/// Where new page-table frames come from.
+trait TableFrames {
+    /// A free frame, mapped read-write at its 1:1 address and referenced by nothing.
+    fn take(&mut self) -> usize;
+}
+
 /// Frames handed out in order during boot, before the frame pool exists.
 struct BootFrames {
     next: usize,
     mapped_end: usize,
 }
 
-impl BootFrames {
+impl TableFrames for BootFrames {
     fn take(&mut self) -> usize {
         assert!(
             self.next < self.mapped_end,
@@ -145,7 +153,7 @@ unsafe fn is_mapped(l4: usize, pfn: usize) -> bool {
 unsafe fn ensure_table(
     parent: usize,
     index: usize,
-    frames: &mut BootFrames,
+    frames: &mut impl TableFrames,
 ) -> Result<usize, XenError> {
     // SAFETY: `parent` is one of our tables (caller's contract).
     let e = unsafe { pte(parent, index) };
@@ -241,6 +249,7 @@ pub(in crate::sys) unsafe fn init(
     }
     let page_up = |va: usize| va.div_ceil(PAGE_SIZE);
     let l4 = si.pt_base as usize / PAGE_SIZE;
+    L4.call_once(|| l4);
     let module_end = if si.flags & SIF_MOD_START_PFN != 0 {
         si.mod_start as usize + page_up(si.mod_len as usize)
     } else {
@@ -287,5 +296,70 @@ pub(in crate::sys) unsafe fn frames_as_slice(first: usize, end: usize) -> &'stat
     // SAFETY: forwarded from the caller's contract.
     unsafe {
         core::slice::from_raw_parts_mut(pfn_to_va(first) as *mut u8, (end - first) * PAGE_SIZE)
+    }
+}
+
+/// The pfns of our page tables: the top-level table and every table under its first 256
+/// slots (the guest half, where the 1:1 mapping lives; the other slots hold Xen's own
+/// tables, and the kexec trampoline's, which [`map_at`] reports itself).
+pub(in crate::sys) fn table_pfns() -> alloc::vec::Vec<usize> {
+    let l4 = current_l4();
+    let mut out = alloc::vec![l4];
+    let mut level = alloc::vec![l4];
+    for depth in 0..3 {
+        let mut next = alloc::vec::Vec::new();
+        for &t in &level {
+            let slots = if depth == 0 { 256 } else { 512 };
+            for index in 0..slots {
+                // SAFETY: `t` is one of our tables: the root, then tables named by present
+                // entries of our tables.
+                let e = unsafe { pte(t, index) };
+                if e & PTE_PRESENT != 0 {
+                    // SAFETY: a present entry of our tables.
+                    next.push(unsafe { child(e) });
+                }
+            }
+        }
+        out.extend_from_slice(&next);
+        level = next;
+    }
+    out
+}
+
+/// The pfn of our top-level page table (start_info's `pt_base`, at VIRT_BASE 0).
+pub(in crate::sys) fn current_l4() -> usize {
+    L4.get().copied().expect("memory initialised")
+}
+
+/// Frames handed over by the caller of [`map_at`].
+struct GivenFrames<'a>(core::slice::Iter<'a, usize>);
+
+impl TableFrames for GivenFrames<'_> {
+    fn take(&mut self) -> usize {
+        *self.0.next().expect("enough table frames were given")
+    }
+}
+
+/// Maps machine frame `mfn` read-write at `va`, outside the 1:1 mapping, creating the
+/// tables on the way from `frames` (three are always enough).
+///
+/// # Safety
+/// `va` must be page aligned, in the guest's half of a slot the 1:1 mapping does not use,
+/// and not mapped yet; `frames` must be at least three free frames mapped read-write at
+/// their 1:1 addresses that nothing references (they become page tables for good); `mfn`
+/// must be a frame of ours that Rust reaches only through raw accesses, or not at all.
+pub(in crate::sys) unsafe fn map_at(va: usize, mfn: u64, frames: &[usize]) -> Result<(), XenError> {
+    let mut given = GivenFrames(frames.iter());
+    let l4 = current_l4();
+    // SAFETY: forwarded from the caller's contract; each level is one of our tables.
+    unsafe {
+        let l3 = ensure_table(l4, (va >> 39) & 511, &mut given)?;
+        let l2 = ensure_table(l3, (va >> 30) & 511, &mut given)?;
+        let l1 = ensure_table(l2, (va >> 21) & 511, &mut given)?;
+        let set = MmuUpdate {
+            ptr: entry_ma(l1, (va >> 12) & 511) | MMU_NORMAL_PT_UPDATE,
+            val: (mfn << 12) | PTE_DATA,
+        };
+        mmu_update(&[set])
     }
 }

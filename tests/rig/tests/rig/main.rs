@@ -13,6 +13,7 @@ mod events;
 mod foundation;
 mod grants;
 mod net;
+mod pvgrub;
 mod smoke;
 mod tftp;
 mod xenstore;
@@ -57,6 +58,7 @@ const ALL: &[Test] = &[
     tftp::DHCP_AND_TFTP,
     tftp::DHCP_NO_SERVER,
     dhcp::RENEWAL,
+    pvgrub::EXT4_MBR,
 ];
 
 fn main() -> ExitCode {
