@@ -15,7 +15,7 @@ extern "C" {
 #[cfg(target_os = "none")]
 pub(super) fn page() -> &'static [u8; 4096] {
     // SAFETY: Xen fills the page before entering us and nothing writes it afterwards.
-    unsafe { &*(&raw const hypercall_page) }
+    unsafe { &hypercall_page }
 }
 
 /// Issues hypercall `nr` with five arguments and returns Xen's result (negative errno on

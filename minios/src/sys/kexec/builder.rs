@@ -100,15 +100,22 @@ pub struct Builder {
     planned: Option<(Plan, Fixed, Trampoline)>,
 }
 
-impl Builder {
+impl Default for Builder {
     /// An empty builder for a kernel of this domain's size.
-    pub fn new() -> Self {
+    fn default() -> Self {
         Self {
             nr_pages: boot::start_info().nr_pages as usize,
             buffers: Vec::new(),
             pages: BTreeMap::new(),
             planned: None,
         }
+    }
+}
+
+impl Builder {
+    /// An empty builder for a kernel of this domain's size.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// The domain's size in pages.
