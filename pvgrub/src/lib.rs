@@ -16,4 +16,5 @@ pub mod image;
 pub mod io;
 pub mod layout;
 pub mod menu;
+pub mod screen;
 pub mod text;

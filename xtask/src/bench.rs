@@ -84,8 +84,9 @@ pub fn cmd(args: &[String]) -> Result<(), String> {
     match args {
         [name] if name == "blk" => blk(),
         [name] if name == "tftp" => crate::tftp_bench::tftp(),
+        [name] if name == "pvgrub" => crate::pvgrub_bench::pvgrub(),
         [name, rest @ ..] if name == "tcp" => crate::tcp_bench::tcp(rest),
-        _ => Err("usage: cargo xtask bench blk | tftp | tcp [--linux-only]".into()),
+        _ => Err("usage: cargo xtask bench blk | tftp | pvgrub | tcp [--linux-only]".into()),
     }
 }
 

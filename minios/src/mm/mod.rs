@@ -6,4 +6,4 @@
 //! handed out only as owned [`PoolPage`]s.
 
 #[cfg(target_os = "none")]
-pub use crate::sys::mm::{free_frame_count, OutOfFrames, PoolPage};
+pub use crate::sys::mm::{free_frame_count, give_to_heap, OutOfFrames, PoolPage};

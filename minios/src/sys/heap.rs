@@ -7,7 +7,7 @@ use talc::TalcLock;
 static HEAP: TalcLock<spin::Mutex<()>, Manual> = TalcLock::new(Manual);
 
 /// Gives the heap `region` for good.
-pub(super) fn claim(region: &'static mut [u8]) {
+pub(in crate::sys) fn claim(region: &'static mut [u8]) {
     // SAFETY: the exclusive 'static borrow means nothing else can ever access the region; it
     // is mapped read-write for the life of the domain.
     let claimed = unsafe { HEAP.lock().claim(region.as_mut_ptr(), region.len()) };

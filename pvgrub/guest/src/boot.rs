@@ -6,6 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use minios::kexec::{Builder, ExecSpec, Fixed};
+use minios::time::Instant;
 use pvgrub::image::KernelImage;
 use pvgrub::layout::{
     DomainConfig, KernelPlacement, Layout, PageSource, StartInfoRuntime, PAGE_SIZE,
@@ -27,6 +28,7 @@ fn try_boot(
     module: Option<Vec<u8>>,
     cmdline: &[u8],
 ) -> Result<String, String> {
+    let t0 = Instant::now();
     let mut b = Builder::new();
     let nr_pages = b.nr_pages() as u64;
     let domain = DomainConfig {
@@ -138,6 +140,9 @@ fn try_boot(
         entry: layout.entry,
         start_info_va: layout.start_info_vaddr(),
     };
-    minios::println!("pv-grub: starting the kernel");
+    minios::println!(
+        "pv-grub: times: setup-ms={} (pages, page tables, p2m, start_info); starting the kernel",
+        Instant::now().duration_since(t0).as_millis()
+    );
     Ok(format!("cannot start the kernel: {}", b.exec(&spec)))
 }

@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use minios::blkfront::{BlkError, Disk, Overrides, SyncDisk};
-use minios::{println, sched, xenbus, xenstore};
+use minios::{println, xenbus, xenstore};
 use pvgrub::disk::{BlockDevice, IoError};
 
 /// One of the guest's disks, read synchronously through a shared cache.
@@ -14,8 +14,8 @@ pub struct Vbd(SyncDisk<Disk>);
 
 impl Vbd {
     /// Closes the disk, so that the booted kernel's blkfront can connect to it.
-    pub fn close(&self) {
-        sched::block_on(self.0.io().close());
+    pub async fn close(&self) {
+        self.0.io().close().await;
     }
 }
 

@@ -1,6 +1,7 @@
 //! pv-grub.gz: the PV-GRUB replacement. Runs as the guest's kernel (`kernel = "pv-grub.gz"`),
-//! finds the GRUB menu (on the guest's disks, in the ramdisk, or by pygrub's search), loads
-//! the chosen entry's kernel and initrd, and boots them in this same domain.
+//! finds the GRUB menu (on the guest's disks, in the ramdisk, over TFTP, or by pygrub's
+//! search), shows it on the console, loads the chosen entry's kernel and initrd, and boots
+//! them in this same domain.
 //!
 //! Where the menu comes from is pvgrub's `MenuLocation` (the first word of `extra`); the
 //! rest of `extra` is appended to the kernel command line of every entry. Everything read
@@ -13,159 +14,119 @@ extern crate alloc;
 
 mod boot;
 mod disks;
+mod menu;
+mod net;
+mod sources;
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use minios::println;
-use pvgrub::boot::{Disks, FoundMenu};
-use pvgrub::image::Limits;
-use pvgrub::menu::{Device, Menu, MenuFormat, MenuLocation, Text, DEFAULT_MENU_PATH};
-use pvgrub::text::escape;
+use minios::time::Instant;
+use pvgrub::menu::Menu;
+use pvgrub::screen::Screen;
 
-use disks::Vbd;
+use sources::{Named, Sources};
 
 minios::main!(async main);
 
-/// The biggest initrd read.
-const MAX_INITRD: usize = 1 << 30;
+/// Frames the frame pool keeps (8 MiB, for the vbds' and vifs' rings and buffers); the rest
+/// goes to the heap, which holds the unpacked kernel and the decompressor's window.
+const POOL_FRAMES: usize = 2048;
 
 async fn main() {
+    let start = Instant::now();
     println!("pv-grub: minios-rs PV-GRUB");
-    let vbds = match disks::open_all().await {
-        Ok(v) => v,
-        Err(e) => {
-            println!("pv-grub: {e}");
-            Vec::new()
-        }
-    };
-    let mut disks = Disks::new(vbds.clone());
+    let moved = minios::mm::give_to_heap(POOL_FRAMES);
+    log::info!("{moved} frames moved from the frame pool to the heap");
     let cmdline = minios::cmdline();
-    let ramdisk = minios::ramdisk();
-    let found = match find_menu(&mut disks, cmdline, ramdisk) {
+    let mut src = Sources::open().await;
+    let found = match src.find_menu(cmdline, minios::ramdisk()).await {
         Ok(found) => found,
         Err(e) => return fail(&e),
     };
+    let source = found.name();
+    println!(
+        "pv-grub: times: menu-ms={} (from start to the menu read)",
+        Instant::now().duration_since(start).as_millis()
+    );
     let menu = match Menu::parse(&found.text, found.format) {
         Ok(menu) => menu,
-        Err(e) => {
-            return fail(&alloc::format!(
-                "{}{}: {e}",
-                found.device,
-                escape(found.path.as_bytes())
-            ))
-        }
+        Err(e) => return fail(&alloc::format!("{source}: {e}")),
+    };
+    let saved = src.saved_entry(&found, &menu);
+    let order = menu.boot_order(saved);
+    let Some(&default) = order.first() else {
+        return fail(&alloc::format!("{source}: the menu has no entries"));
     };
     let extra = extra_args(cmdline);
-    let saved = disks.saved_entry(&found, &menu);
-    show(&menu, &found);
-    for index in menu.boot_order(saved) {
-        match boot_entry(&mut disks, &vbds, &found, &menu, index, extra) {
-            Ok(()) => {}
-            Err(e) => println!("pv-grub: entry {index}: {e}"),
+    let mut screen = Screen::new(&menu, &source, default, extra.as_bytes());
+    let interactive = !screen.boots_at_once();
+    if !interactive {
+        println!("pv-grub: menu {source} ({} entries)", menu.entries.len());
+        for (i, e) in menu.entries.iter().enumerate() {
+            println!("pv-grub:   {i}: {}", e.title);
         }
+    }
+    loop {
+        let (first, first_cmdline) = if interactive {
+            menu::choose(&mut screen).await
+        } else {
+            (default, screen.cmdline(default).to_vec())
+        };
+        // The chosen entry, then the menu's fallbacks.
+        let fallbacks = order.iter().skip(1).copied().filter(|&i| i != first);
+        for index in core::iter::once(first).chain(fallbacks) {
+            let line = if index == first {
+                first_cmdline.clone()
+            } else {
+                screen.cmdline(index).to_vec()
+            };
+            if let Err(e) = boot_entry(&mut src, &found, &menu, index, &line).await {
+                println!("pv-grub: entry {index}: {e}");
+            }
+            if src.closed() {
+                return fail("the devices are closed after a failed switch");
+            }
+        }
+        if !interactive {
+            break;
+        }
+        println!("pv-grub: no entry could be booted; back to the menu in 5 s");
+        minios::time::sleep(minios::time::Duration::from_secs(5)).await;
     }
     fail("no entry of the menu could be booted")
 }
 
-/// Says why nothing boots, and ends the domain cleanly.
+/// Says why nothing boots; main then returns and the domain powers off cleanly.
 fn fail(why: &str) {
     println!("pv-grub: {why}");
     println!("pv-grub: nothing to boot; powering off");
 }
 
-/// The words of `extra` after the menu path: appended to every kernel command line.
+/// The words of `extra` after the menu path (and a leading `--vtpm-label=`): appended to
+/// every kernel command line.
 fn extra_args(cmdline: &str) -> &str {
-    let t = cmdline.trim_start();
-    if t.starts_with('(') || t.starts_with("--vtpm-label=") {
-        let mut rest = t;
-        for _ in 0..1 + usize::from(t.starts_with("--vtpm-label=")) {
-            rest = rest.trim_start();
-            rest = rest.find(char::is_whitespace).map_or("", |i| &rest[i..]);
-        }
-        rest.trim()
-    } else {
-        ""
+    let mut rest = cmdline.trim_start();
+    if let Some(r) = rest.strip_prefix("--vtpm-label=") {
+        rest = r
+            .find(char::is_whitespace)
+            .map_or("", |i| &r[i..])
+            .trim_start();
     }
+    if rest.starts_with('(') {
+        rest = rest.find(char::is_whitespace).map_or("", |i| &rest[i..]);
+    }
+    rest.trim()
 }
 
-/// Finds the menu the command line and ramdisk name (pvgrub's `MenuLocation` rules), or by
-/// pygrub's search of every disk when no place is named.
-fn find_menu(
-    disks: &mut Disks<Vbd>,
-    cmdline: &str,
-    ramdisk: Option<&'static [u8]>,
-) -> Result<FoundMenu, String> {
-    let location = MenuLocation::from_cmdline(cmdline, ramdisk.is_some())
-        .map_err(|e| alloc::format!("extra={cmdline:?}: {e}"))?;
-    match location {
-        MenuLocation::Disk { device, path } => disks
-            .read_menu(&device, &path)
-            .map_err(|e| alloc::format!("cannot read the menu: {e}")),
-        MenuLocation::Ramdisk => {
-            let text = ramdisk.unwrap_or_default().to_vec();
-            println!("pv-grub: the ramdisk is the menu ({} bytes)", text.len());
-            let format = if text.windows(9).any(|w| w == b"menuentry") {
-                MenuFormat::GrubCfg
-            } else {
-                MenuFormat::MenuLst
-            };
-            Ok(FoundMenu {
-                device: default_root(),
-                path: Text::from(&b"(ramdisk)"[..]),
-                format,
-                text,
-                passed_over: Vec::new(),
-            })
-        }
-        MenuLocation::Network { path } => Err(alloc::format!(
-            "(nd){}: TFTP menus are not built into this pv-grub yet",
-            escape(path.as_bytes())
-        )),
-        MenuLocation::Dhcp => {
-            println!(
-                "pv-grub: no menu named (extra and ramdisk empty); searching the disks as pygrub \
-                 does"
-            );
-            disks.search_menu().map_err(|e| {
-                alloc::format!(
-                    "no menu on any disk ({e}); pv-grub's default is {DEFAULT_MENU_PATH}"
-                )
-            })
-        }
-    }
-}
-
-/// `(hd0,0)`: the root of a menu that came from the ramdisk.
-fn default_root() -> Device {
-    Device::Disk {
-        drive: 0,
-        partition: Some(0),
-        bsd_slice: None,
-    }
-}
-
-/// Prints the menu on the console.
-fn show(menu: &Menu, found: &FoundMenu) {
-    println!(
-        "pv-grub: menu {}{} ({} entries)",
-        found.device,
-        escape(found.path.as_bytes()),
-        menu.entries.len()
-    );
-    for (i, e) in menu.entries.iter().enumerate() {
-        println!("pv-grub:   {i}: {}", e.title);
-    }
-}
-
-/// Loads entry `index` and boots it; returns only if it cannot be booted.
-fn boot_entry(
-    disks: &mut Disks<Vbd>,
-    vbds: &[Vbd],
-    found: &FoundMenu,
+/// Loads entry `index` and boots it with `cmdline`; returns only if it cannot be booted.
+async fn boot_entry(
+    src: &mut Sources,
+    found: &sources::Found,
     menu: &Menu,
     index: usize,
-    extra: &str,
+    cmdline: &[u8],
 ) -> Result<(), String> {
     let entry = menu.entries.get(index).ok_or("no such entry")?;
     if entry.locked || menu.password {
@@ -177,27 +138,22 @@ fn boot_entry(
     let kernel = entry.kernel.as_ref().ok_or("the entry names no kernel")?;
     let root = entry.root.clone().unwrap_or_else(|| found.device.clone());
     println!("pv-grub: booting {index}: {}", entry.title);
-    println!("pv-grub: kernel {kernel} {}", entry.args);
-    let loaded = disks
-        .load_kernel(&root, kernel, &Limits::DEFAULT)
-        .map_err(|e| alloc::format!("kernel: {e}"))?;
-    let module = match entry.initrd() {
-        Some(file) => {
-            let data = disks
-                .read_entry_file(&root, &file, MAX_INITRD)
-                .map_err(|e| alloc::format!("initrd: cannot read {e}"))?;
-            println!("pv-grub: initrd {file} ({} bytes)", data.len());
-            Some(data)
-        }
+    println!("pv-grub: kernel {kernel} {}", pvgrub::text::escape(cmdline));
+    let t0 = Instant::now();
+    let image = src.load_kernel(&root, kernel).await?;
+    let t1 = Instant::now();
+    let module: Option<Vec<u8>> = match entry.initrd() {
+        Some(file) => Some(src.read_file(&root, &file).await?),
         None => None,
     };
-    let mut cmdline: Vec<u8> = entry.args.as_bytes().to_vec();
-    if !extra.is_empty() {
-        cmdline.push(b' ');
-        cmdline.extend_from_slice(extra.as_bytes());
-    }
-    for v in vbds {
-        v.close();
-    }
-    Err(boot::boot(loaded.image, module, &cmdline))
+    let t2 = Instant::now();
+    src.close().await;
+    println!(
+        "pv-grub: times: kernel-ms={} initrd-ms={} close-ms={} (reading and unpacking, \
+         closing the devices)",
+        t1.duration_since(t0).as_millis(),
+        t2.duration_since(t1).as_millis(),
+        Instant::now().duration_since(t2).as_millis()
+    );
+    Err(boot::boot(image, module, cmdline))
 }

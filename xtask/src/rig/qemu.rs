@@ -82,7 +82,8 @@ impl Qemu {
                 "-cpu",
                 "max,-smap,-smep,-avx,-avx2",
             ])
-            .args(["-m", "2048", "-smp", "2", "-display", "none", "-no-reboot"])
+            // 4 GiB: dom0 has 1 GiB, which leaves room for a 2 GiB guest (pv-grub's tests).
+            .args(["-m", "4096", "-smp", "2", "-display", "none", "-no-reboot"])
             .args(["-monitor", "none", "-nodefaults"])
             .arg("-serial")
             .arg(format!("file:{}", serial.display()))

@@ -49,6 +49,18 @@ impl FramePool {
         None
     }
 
+    /// Gives up the frames from index `keep` on if all of them are free: returns the first
+    /// pfn and the count given up (none if `keep` is not below the pool's size or one of
+    /// those frames is in use).
+    pub fn shrink(&mut self, keep: usize) -> Option<(usize, usize)> {
+        if keep >= self.len || (keep..self.len).any(|i| self.is_used(i)) {
+            return None;
+        }
+        let given = (self.base + keep, self.len - keep);
+        self.len = keep;
+        Some(given)
+    }
+
     /// Frees `count` frames from `pfn`. Frames outside the pool or already free are a bug
     /// in the caller and panic (a double free must not go unnoticed).
     pub fn free(&mut self, pfn: usize, count: usize) {
@@ -68,6 +80,18 @@ impl FramePool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shrink_gives_up_a_free_tail_only() {
+        let mut p = super::FramePool::new(100, 10);
+        let a = p.alloc(2).unwrap();
+        assert_eq!(p.shrink(1), None, "frame 101 is in use");
+        assert_eq!(p.shrink(4), Some((104, 6)));
+        assert_eq!(p.free_count(), 2);
+        assert_eq!(p.alloc(3), None);
+        p.free(a, 2);
+        assert_eq!(p.shrink(4), None, "nothing left to give");
+    }
+
     use super::*;
 
     #[test]

@@ -20,4 +20,4 @@ pub(crate) use map::{pfn_to_mfn, pfn_to_va};
 #[cfg(target_os = "none")]
 pub(crate) use pool::Frames;
 #[cfg(target_os = "none")]
-pub use pool::{free_frame_count, OutOfFrames, PoolPage};
+pub use pool::{free_frame_count, give_to_heap, OutOfFrames, PoolPage};

@@ -24,6 +24,20 @@ pub(in crate::sys) unsafe fn init(base: usize, len: usize) {
     *POOL.lock() = Some(FramePool::new(base, len));
 }
 
+/// Shrinks the pool to its first `keep` frames and gives the rest to the heap, if none of
+/// them is in use; returns how many frames moved. For applications that need a big heap
+/// more than many shared pages (pv-grub holds a whole unpacked kernel). Frames never go back.
+pub fn give_to_heap(keep: usize) -> usize {
+    let Some((first, count)) = POOL.lock().as_mut().and_then(|p| p.shrink(keep)) else {
+        return 0;
+    };
+    // SAFETY: the frames were free pool frames (checked under the lock), mapped read-write
+    // in the 1:1 mapping; the pool gave them up for good, so the heap is their only owner.
+    let region = unsafe { super::map::frames_as_slice(first, first + count) };
+    crate::sys::heap::claim(region);
+    count
+}
+
 /// Frames currently free in the pool.
 pub fn free_frame_count() -> usize {
     POOL.lock().as_ref().map_or(0, FramePool::free_count)
