@@ -49,14 +49,23 @@ impl FramePool {
         None
     }
 
-    /// Gives up the frames from index `keep` on if all of them are free: returns the first
-    /// pfn and the count given up (none if `keep` is not below the pool's size or one of
-    /// those frames is in use).
+    /// Gives up the pool's first frames, keeping its last `keep`, if all the frames given
+    /// are free: returns the first pfn and the count given up (none if the pool is not
+    /// larger than `keep` or one of those frames is in use).
     pub fn shrink(&mut self, keep: usize) -> Option<(usize, usize)> {
-        if keep >= self.len || (keep..self.len).any(|i| self.is_used(i)) {
+        let give = self.len.checked_sub(keep).filter(|&g| g > 0)?;
+        if (0..give).any(|i| self.is_used(i)) {
             return None;
         }
-        let given = (self.base + keep, self.len - keep);
+        for i in 0..keep {
+            let used = self.is_used(i + give);
+            self.set(i, used);
+        }
+        for i in keep..self.len {
+            self.set(i, false);
+        }
+        let given = (self.base, give);
+        self.base += give;
         self.len = keep;
         Some(given)
     }
@@ -81,15 +90,19 @@ impl FramePool {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn shrink_gives_up_a_free_tail_only() {
+    fn shrink_gives_up_a_free_head_only() {
         let mut p = super::FramePool::new(100, 10);
         let a = p.alloc(2).unwrap();
-        assert_eq!(p.shrink(1), None, "frame 101 is in use");
-        assert_eq!(p.shrink(4), Some((104, 6)));
-        assert_eq!(p.free_count(), 2);
-        assert_eq!(p.alloc(3), None);
+        assert_eq!(p.shrink(4), None, "frames 100 and 101 are in use");
         p.free(a, 2);
-        assert_eq!(p.shrink(4), None, "nothing left to give");
+        let b = p.alloc(10).unwrap();
+        p.free(b, 7);
+        // 107..110 are in use; 100..106 are free.
+        assert_eq!(p.shrink(3), Some((100, 7)));
+        assert_eq!(p.free_count(), 0);
+        p.free(108, 1);
+        assert_eq!(p.alloc(1), Some(108));
+        assert_eq!(p.shrink(3), None, "nothing left to give");
     }
 
     use super::*;

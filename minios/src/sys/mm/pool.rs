@@ -24,17 +24,18 @@ pub(in crate::sys) unsafe fn init(base: usize, len: usize) {
     *POOL.lock() = Some(FramePool::new(base, len));
 }
 
-/// Shrinks the pool to its first `keep` frames and gives the rest to the heap, if none of
-/// them is in use; returns how many frames moved. For applications that need a big heap
-/// more than many shared pages (pv-grub holds a whole unpacked kernel). Frames never go back.
+/// Shrinks the pool to its last `keep` frames and gives the others (those next to the
+/// heap) to the heap, which grows into them, if none of them is in use; returns how many
+/// frames moved. For applications that need one big allocation more than many shared pages
+/// (pv-grub holds a whole unpacked kernel). Frames never go back.
 pub fn give_to_heap(keep: usize) -> usize {
     let Some((first, count)) = POOL.lock().as_mut().and_then(|p| p.shrink(keep)) else {
         return 0;
     };
     // SAFETY: the frames were free pool frames (checked under the lock), mapped read-write
-    // in the 1:1 mapping; the pool gave them up for good, so the heap is their only owner.
-    let region = unsafe { super::map::frames_as_slice(first, first + count) };
-    crate::sys::heap::claim(region);
+    // in the 1:1 mapping, and lie right above the heap (the pool is the top of the free
+    // frames, the heap the rest); the pool gave them up for good.
+    unsafe { crate::sys::heap::extend_to(pfn_to_va(first + count)) };
     count
 }
 

@@ -73,6 +73,7 @@ const ALL: &[Test] = &[
     pvgrub::INTERACTIVE,
     pvgrub::TFTP_ND,
     pvgrub::OPTION_150,
+    pvgrub::FRONTENDS,
     pvgrub::BZ_GZIP,
     pvgrub::BZ_BZIP2,
     pvgrub::BZ_LZMA,

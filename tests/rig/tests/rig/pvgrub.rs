@@ -536,3 +536,140 @@ boot_test!(
         Ok(())
     }
 );
+
+/// The rig's own dom0 kernel and its modules directory (the boot set's Debian packages:
+/// the modules match that kernel, whatever version apt gave).
+fn rig_kernel() -> Result<(PathBuf, PathBuf), TestError> {
+    let extract = xtask::rig::rig_dir().join("extract");
+    let find = |dir: PathBuf, prefix: &str| -> Result<PathBuf, TestError> {
+        std::fs::read_dir(&dir)
+            .map_err(|e| RigError::io(dir.display(), e))?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+            })
+            .ok_or_else(|| TestError::Check(format!("no {prefix}* in {}", dir.display())))
+    };
+    let vmlinuz = find(extract.join("boot"), "vmlinuz-")?;
+    let modules = find(extract.join("usr/lib/modules"), "")?;
+    Ok((vmlinuz, modules))
+}
+
+/// A disk for the frontends test: the rig's kernel, an initramfs of busybox, the modules and
+/// tests/rig/peers/pvgrub_netblk_init.sh, a menu, and 1 MiB of random data; returns the
+/// disk and the data's sha256 (computed here).
+fn netblk_disk(dir: &std::path::Path) -> Result<(PathBuf, String), TestError> {
+    let (vmlinuz, modules) = rig_kernel()?;
+    let ramfs = dir.join("initramfs");
+    let tree = dir.join("tree");
+    for d in [
+        ramfs.join("bin"),
+        ramfs.join("lib/modules"),
+        tree.join("boot/grub"),
+    ] {
+        std::fs::create_dir_all(&d).map_err(|e| RigError::io(d.display(), e))?;
+    }
+    let io = |what: &std::path::Path, e| TestError::Rig(RigError::io(what.display(), e));
+    let bb = xtask::rig::rig_dir().join("extract/bin/busybox");
+    std::fs::copy(&bb, ramfs.join("bin/busybox")).map_err(|e| io(&bb, e))?;
+    let init = xtask::build::root().join("tests/rig/peers/pvgrub_netblk_init.sh");
+    std::fs::copy(&init, ramfs.join("init")).map_err(|e| io(&init, e))?;
+    for m in [
+        "lib/crc16",
+        "fs/mbcache",
+        "fs/jbd2/jbd2",
+        "crypto/crc32c_generic",
+        "fs/ext4/ext4",
+        "drivers/block/xen-blkfront",
+        "drivers/net/xen-netfront",
+    ] {
+        let from = modules.join("kernel").join(format!("{m}.ko"));
+        let name = from.file_name().unwrap_or_default().to_owned();
+        std::fs::copy(&from, ramfs.join("lib/modules").join(name)).map_err(|e| io(&from, e))?;
+    }
+    let initrd = tree.join("boot/initrd.gz");
+    output_of(Command::new("sh").arg("-c").arg(format!(
+        "cd '{}' && find . | cpio -o -H newc --quiet | gzip -1 > '{}'",
+        ramfs.display(),
+        initrd.display()
+    )))?;
+    std::fs::copy(&vmlinuz, tree.join("boot/vmlinuz")).map_err(|e| io(&vmlinuz, e))?;
+    std::fs::write(
+        tree.join("boot/grub/menu.lst"),
+        "default 0\ntimeout 0\ntitle Debian\nroot (hd0,0)\n\
+         kernel /boot/vmlinuz console=hvc0 pvgrub.test=frontends\ninitrd /boot/initrd.gz\n",
+    )
+    .map_err(|e| io(&tree, e))?;
+    output_of(
+        Command::new("head")
+            .args(["-c", "1048576", "/dev/urandom"])
+            .stdout(std::fs::File::create(tree.join("data.bin")).map_err(|e| io(&tree, e))?),
+    )?;
+    let sha = output_of(Command::new("sha256sum").arg(tree.join("data.bin")))?;
+    let sha = sha.split_whitespace().next().unwrap_or("").to_string();
+    let disk = dir.join("disk.img");
+    output_of(Command::new("sh").arg("-c").arg(format!(
+        "truncate -s 96M '{d}' && printf 'label: dos\\nstart=2048, type=83\\n' | sfdisk -q '{d}' \
+         && mke2fs -q -F -t ext4 -d '{t}' -E offset=1048576 '{d}' 97280k",
+        d = disk.display(),
+        t = tree.display()
+    )))?;
+    Ok((disk, sha))
+}
+
+/// dom0 for the frontends test: udhcpd on xenbr0 (10.0.2.2), then pings the address the
+/// booted kernel says it leased.
+const NETBLK_DURING: &str = r#"
+set -u
+t=/tmp/pvgrub-netblk
+rm -rf $t; mkdir -p $t
+ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
+printf 'start 10.0.2.100\nend 10.0.2.110\ninterface xenbr0\nlease_file %s\nopt subnet 255.255.255.0\nopt lease 3600\n' \
+    $t/leases >$t/udhcpd.conf
+: >$t/leases
+udhcpd -f $t/udhcpd.conf >$t/udhcpd.log 2>&1 &
+pid=$!
+ip=
+for _ in $(seq 3000); do
+    ip=$(sed -n 's/.*pvgrub-init: lease=\([0-9.]*\).*/\1/p' "$RIG_CONSOLE" 2>/dev/null | head -n1)
+    [[ -n $ip ]] && break
+    sleep 0.1
+done
+echo "during: guest-says-lease=$ip"
+[[ -n $ip ]] && ping -c 3 -W 2 "$ip" >/dev/null && echo "during: ping-ok $ip"
+for _ in $(seq 600); do xl domid "$RIG_DOMNAME" >/dev/null 2>&1 || break; sleep 0.1; done
+kill $pid 2>/dev/null
+"#;
+
+boot_test!(
+    FRONTENDS,
+    frontends,
+    "pvgrub_booted_kernel_mounts_its_disk_and_gets_a_lease",
+    "The kernel pv-grub booted connects its own blkfront and netfront: it mounts the disk \
+     pv-grub read (a file's sha256 matches the host's) and gets a DHCP lease that dom0 pings.",
+    |cx| {
+        let dir = cx.scratch()?;
+        let (disk, sha) = netblk_disk(&dir)?;
+        let mut spec = GuestSpec::new(image("pv-grub"));
+        spec.disks = vec![disk];
+        spec.vif = true;
+        spec.extra = Some("(hd0,0)/boot/grub/menu.lst".into());
+        spec.memory_mb = Some(512);
+        spec.timeout = Duration::from_secs(300);
+        spec.during = Some(NETBLK_DURING.into());
+        let run = boots(cx, &spec, "frontends")?;
+        let got = init_says(&run, "data-sha256");
+        check!(
+            got == sha,
+            "the booted kernel read sha256 {got:?}, the host wrote {sha}"
+        );
+        let dur = run.during_output.clone().unwrap_or_default();
+        check!(
+            dur.contains("during: ping-ok"),
+            "dom0 could not ping the lease:\n{dur}"
+        );
+        Ok(())
+    }
+);
