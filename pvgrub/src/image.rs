@@ -108,6 +108,15 @@ pub fn load<'a>(data: &'a [u8], limits: &Limits) -> Result<KernelImage<'a>, Imag
     load_from(data, data.len() as u64, limits).map_err(LoadError::into_image)
 }
 
+/// Loads a kernel file held in memory, as [`load`] does, owning the result: a plain ELF file
+/// is `data` itself (not copied); anything else is unpacked out of it.
+pub fn load_owned(data: Vec<u8>, limits: &Limits) -> Result<KernelImage<'static>, ImageError> {
+    if Elf::is_elf(&data) {
+        return checked(Format::Elf, None, None, Cow::Owned(data), limits);
+    }
+    load_from(data.as_slice(), data.len() as u64, limits).map_err(LoadError::into_image)
+}
+
 /// Loads a kernel file of `len` bytes read front to back from `source`, as [`load`] does,
 /// without ever holding the file whole: peak memory is about the ELF (decompressed, or read
 /// whole if plain), the compression's window and small buffers (see the `unpack` module). A

@@ -11,32 +11,36 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::bench::{median_range, run_tool};
+use crate::bench::{gcc_static, median_range, run_tool};
 use crate::build::{build, root};
 use crate::rig::{GuestRun, GuestSpec, Rig, RigOptions};
 
 const ROUNDS: usize = 5;
 
-/// dom0, once: the TFTP menu and files, udhcpd and dnsmasq on xenbr0 (left running).
+/// dom0, once: dnsmasq's TFTP on 10.0.2.2 and our windowed peer (tests/rig/peers/
+/// tftp_window.c, RFC 7440) on 10.0.2.4, both over /share/files (left running).
 const SETUP: &str = r#"
 set -e
 ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null || true
+ip addr add 10.0.2.4/24 dev xenbr0 2>/dev/null || true
 b=/run/pvgrub-bench
 mkdir -p $b
-cat >$b/udhcpd.conf <<EOC
-start 10.0.2.100
-end 10.0.2.110
-interface xenbr0
-lease_file $b/udhcpd.leases
-siaddr 10.0.2.2
-opt subnet 255.255.255.0
-opt lease 3600
-EOC
-: >$b/udhcpd.leases
-setsid udhcpd -f $b/udhcpd.conf </dev/null >/dev/null 2>&1 &
 setsid dnsmasq -k -C /dev/null --port=0 --enable-tftp --tftp-root=/share/files \
     --listen-address=10.0.2.2 --bind-interfaces --user=root --group=root \
     --log-facility=$b/dnsmasq.log </dev/null >/dev/null 2>&1 &
+setsid /share/files/pvgrub-bench/tftp-window 10.0.2.4 /share/files </dev/null >$b/window.log 2>&1 &
+echo ok
+"#;
+
+/// dom0, before a TFTP run: (re)starts udhcpd naming SERVER as the next-server.
+const DHCP: &str = r#"
+b=/run/pvgrub-bench
+[[ -f $b/udhcpd.pid ]] && kill "$(cat $b/udhcpd.pid)" 2>/dev/null && sleep 0.5
+printf 'start 10.0.2.100\nend 10.0.2.110\ninterface xenbr0\nlease_file %s\npidfile %s\nsiaddr SERVER\nopt subnet 255.255.255.0\nopt lease 3600\n' \
+    $b/udhcpd.leases $b/udhcpd.pid >$b/udhcpd.conf
+: >$b/udhcpd.leases
+setsid udhcpd -f $b/udhcpd.conf </dev/null >/dev/null 2>&1 &
+sleep 0.5
 echo ok
 "#;
 
@@ -52,10 +56,11 @@ e=${EPOCHREALTIME/./}
 echo "during: marker-ms=$(((e - s) / 1000))"
 "#;
 
-/// The ways of booting: a label and the guest.
+/// The ways of booting: a label, the guest, and the TFTP server DHCP names (if any).
 struct Way {
     label: &'static str,
     spec: GuestSpec,
+    tftp: Option<&'static str>,
 }
 
 fn ways(pvgrub: &Path, pvgrub2: &Path, disks: &Path) -> Vec<Way> {
@@ -74,6 +79,7 @@ fn ways(pvgrub: &Path, pvgrub2: &Path, disks: &Path) -> Vec<Way> {
                 extra: Some("console=hvc0 pvgrub.test=bench".into()),
                 ..base(&kernel)
             },
+            tftp: None,
         },
         Way {
             label: "PvGrub2 (grub-x86_64-xen.bin), disk",
@@ -81,6 +87,7 @@ fn ways(pvgrub: &Path, pvgrub2: &Path, disks: &Path) -> Vec<Way> {
                 disks: vec![disks.join("bench.img")],
                 ..base(pvgrub2)
             },
+            tftp: None,
         },
         Way {
             label: "pv-grub, disk",
@@ -89,14 +96,25 @@ fn ways(pvgrub: &Path, pvgrub2: &Path, disks: &Path) -> Vec<Way> {
                 extra: Some("(hd0,0)/boot/grub/grub.cfg".into()),
                 ..base(pvgrub)
             },
+            tftp: None,
         },
         Way {
-            label: "pv-grub, TFTP (nd)",
+            label: "pv-grub, TFTP (nd) from dnsmasq (blksize, no windowsize)",
             spec: GuestSpec {
                 vif: true,
                 extra: Some("(nd)/pvgrub-bench/menu.lst".into()),
                 ..base(pvgrub)
             },
+            tftp: Some("10.0.2.2"),
+        },
+        Way {
+            label: "pv-grub, TFTP (nd) from tftp_window (windowsize)",
+            spec: GuestSpec {
+                vif: true,
+                extra: Some("(nd)/pvgrub-bench/menu.lst".into()),
+                ..base(pvgrub)
+            },
+            tftp: Some("10.0.2.4"),
         },
     ]
 }
@@ -180,6 +198,9 @@ pub fn pvgrub() -> Result<(), String> {
     };
     copy(&root().join("target/kernel/vmlinuz"), "vmlinuz")?;
     copy(&disks.join("initrd.gz"), "initrd.gz")?;
+    let peer = dir.join("tftp-window");
+    gcc_static("tests/rig/peers/tftp_window.c", &peer)?;
+    copy(&peer, "tftp-window")?;
     std::fs::write(
         files.join("menu.lst"),
         "default 0\ntimeout 0\ntitle Debian\nroot (nd)\n\
@@ -199,6 +220,14 @@ pub fn pvgrub() -> Result<(), String> {
     for round in 1..=ROUNDS {
         for (w, way) in ways.iter().enumerate() {
             eprintln!("bench: round {round}/{ROUNDS}: {}", way.label);
+            if let Some(server) = way.tftp {
+                let job = rig
+                    .job(&DHCP.replace("SERVER", server), Duration::from_secs(60))
+                    .map_err(|e| e.to_string())?;
+                if !job.output.contains("ok") {
+                    return Err(format!("restarting udhcpd: {}", job.output));
+                }
+            }
             let run = rig.run_guest(&way.spec).map_err(|e| e.to_string())?;
             match marker_ms(&run) {
                 Some(v) => ms[w].push(v),

@@ -1,6 +1,5 @@
 //! Where files come from: the guest's disks, the ramdisk, or `(nd)` over TFTP.
 
-use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -190,10 +189,9 @@ impl Sources {
                 .fetch(file.path.as_bytes(), MAX_KERNEL_FILE)
                 .await?;
             let len = data.len() as u64;
-            (
-                owned(data, &limits).map_err(|e| format!("kernel {file}: {e}"))?,
-                len,
-            )
+            let image =
+                image::load_owned(data, &limits).map_err(|e| format!("kernel {file}: {e}"))?;
+            (image, len)
         } else {
             let loaded = self
                 .disks
@@ -237,34 +235,4 @@ impl Sources {
         }
         self.closed = true;
     }
-}
-
-/// The kernel in `data`, owning its ELF (for a plain ELF file, `data` itself).
-fn owned(data: Vec<u8>, limits: &Limits) -> Result<KernelImage<'static>, image::ImageError> {
-    let img = image::load(&data, limits)?;
-    let plain = matches!(img.elf, Cow::Borrowed(_));
-    let KernelImage {
-        format,
-        compression,
-        setup,
-        notes,
-        segments,
-        params,
-        elf,
-    } = img;
-    let elf = if plain {
-        drop(elf);
-        data
-    } else {
-        elf.into_owned()
-    };
-    Ok(KernelImage {
-        format,
-        compression,
-        setup,
-        notes,
-        segments,
-        params,
-        elf: Cow::Owned(elf),
-    })
 }
