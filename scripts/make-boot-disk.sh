@@ -20,6 +20,7 @@
 #   debian.img      MBR ext4 with only /boot/grub/grub.cfg (GRUB 2 syntax), for no extra
 #   ramdisk.lst     a menu to pass as the ramdisk (root (hd0,0) on ext4-mbr.img)
 #   bench.img       as debian.img, timeout 0, for `cargo xtask bench pvgrub`
+#   corrupt.img     debian.img with its ext4 superblock's counts and block size made absurd
 #
 # Packages: gcc libc6-dev cpio e2fsprogs dosfstools mtools xorriso fdisk gdisk and the
 # compressors (gzip bzip2 xz-utils lzop lz4 zstd).
@@ -217,6 +218,11 @@ menuentry 'Debian GNU/Linux' {
 CFG
     mbr "$out/bench.img" 48 83
     ext4 "$out/bench.img" 48 "$small" 1048576
+    # A corrupt filesystem: debian.img with the start of its ext4 superblock (the counts and
+    # sizes before the magic number) overwritten.
+    cp "$out/debian.img" "$out/corrupt.img"
+    printf '\377\377\377\377\001\000\000\000\377\377\377\377\000\000\000\000\000\000\000\000\000\000\000\000\077\000\000\000' |
+        dd of="$out/corrupt.img" bs=1 seek=$((1048576 + 1024)) conv=notrunc 2>/dev/null
 fi
 rm -rf "$work"
 echo "$stamp" > "$out/stamp"

@@ -190,6 +190,19 @@ impl<'a> Frontend<'a> {
     }
 }
 
+impl Frontend<'_> {
+    /// Hands a closed device over to the next driver of this domain (a kernel booted in it,
+    /// as pv-grub does): `Initialising`, then waits until the backend is ready for a new
+    /// frontend (`InitWait`, as Linux's backends answer a closed frontend that starts again)
+    /// or gone. A frontend left `Closed` would never be probed again.
+    pub async fn hand_over(&self) -> Result<(), XenbusError> {
+        self.set_state(XenbusState::Initialising).await?;
+        self.wait_backend(|s| s == XenbusState::InitWait || s == XenbusState::Unknown)
+            .await?;
+        Ok(())
+    }
+}
+
 /// A state node that does not exist is `Unknown`. So is one we may not read: xenstored
 /// answers EACCES for a missing node whose nearest existing parent we cannot read, which is
 /// what a backend directory looks like while the toolstack is still creating or removing
@@ -222,6 +235,12 @@ impl Frontend<'_> {
         publish: impl AsyncFnMut(&Tx<'_>) -> Result<R, XsError>,
     ) -> Result<R, XenbusError> {
         bounded(limit, "connect", self.connect_direct(publish)).await
+    }
+
+    /// [`Frontend::hand_over`], failing with [`XenbusError::Timeout`] if the backend is not
+    /// ready for a new frontend within `limit`.
+    pub async fn hand_over_within(&self, limit: crate::time::Duration) -> Result<(), XenbusError> {
+        bounded(limit, "hand-over", self.hand_over()).await
     }
 
     /// [`Frontend::close`], failing with [`XenbusError::Timeout`] if the backend has not let

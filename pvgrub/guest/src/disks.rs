@@ -2,20 +2,36 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use minios::blkfront::{BlkError, Disk, Overrides, SyncDisk};
+use minios::time::Duration;
 use minios::{println, xenbus, xenstore};
 use pvgrub::disk::{BlockDevice, IoError};
 
 /// One of the guest's disks, read synchronously through a shared cache.
 #[derive(Clone)]
-pub struct Vbd(SyncDisk<Disk>);
+pub struct Vbd(SyncDisk<Disk>, Arc<str>);
 
 impl Vbd {
-    /// Closes the disk, so that the booted kernel's blkfront can connect to it.
+    /// Closes the disk and hands it over, so that the booted kernel's blkfront connects.
     pub async fn close(&self) {
         self.0.io().close().await;
+        hand_over(&self.1).await;
+    }
+}
+
+/// Hands the closed device at xenstore `node` over to the next kernel (see
+/// `Frontend::hand_over`); a failure is reported, the boot goes on.
+pub async fn hand_over(node: &str) {
+    let xs = xenstore::client();
+    let r = match xenbus::Frontend::new(xs, node).await {
+        Ok(f) => f.hand_over_within(Duration::from_secs(10)).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = r {
+        println!("pv-grub: {node}: cannot hand the device over to the kernel: {e}");
     }
 }
 
@@ -71,7 +87,7 @@ pub async fn open_all() -> Result<Vec<Vbd>, String> {
                     disk.sectors(),
                     disk.sector_size()
                 );
-                out.push(Vbd(disk.into_sync()));
+                out.push(Vbd(disk.into_sync(), Arc::from(node.as_str())));
             }
             Err(e) => println!("pv-grub: vbd {id} ({node}) cannot be opened: {e}"),
         }

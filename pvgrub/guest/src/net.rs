@@ -70,8 +70,9 @@ impl NetBoot {
         Ok(data)
     }
 
-    /// Closes the vif, so that the booted kernel's netfront can connect.
+    /// Closes the vif and hands it over, so that the booted kernel's netfront connects.
     pub async fn close(self) {
         self.stack.net().close().await;
+        crate::disks::hand_over(self.stack.node()).await;
     }
 }

@@ -70,6 +70,8 @@ const ALL: &[Test] = &[
     pvgrub::FALLBACK,
     pvgrub::SYNTAX,
     pvgrub::MISSING_MENU,
+    pvgrub::CORRUPT_FS,
+    pvgrub::TOO_LITTLE_MEMORY,
     pvgrub::INTERACTIVE,
     pvgrub::TFTP_ND,
     pvgrub::OPTION_150,

@@ -332,6 +332,31 @@ boot_test!(
 );
 
 boot_test!(
+    CORRUPT_FS,
+    corrupt_fs,
+    "pvgrub_corrupt_filesystem_says_so",
+    "An ext4 superblock with absurd counts and block size: what is wrong and where, then a \
+     clean poweroff.",
+    |cx| refuses(
+        cx,
+        &guest("corrupt.img", Some("(hd0,0)/boot/grub/grub.cfg"))?,
+        &["(hd0,0)", "ext4"]
+    )
+);
+
+boot_test!(
+    TOO_LITTLE_MEMORY,
+    too_little_memory,
+    "pvgrub_too_little_memory_says_so",
+    "48 MiB cannot hold Debian's unpacked kernel: pv-grub says so, then a clean poweroff.",
+    |cx| {
+        let mut spec = guest("ext4-mbr.img", Some("(hd0,0)/boot/grub/menu.lst"))?;
+        spec.memory_mb = Some(48);
+        refuses(cx, &spec, &["entry 0:", "memory"])
+    }
+);
+
+boot_test!(
     BZ_GZIP,
     bz_gzip,
     "pvgrub_boots_bzimage_gzip",
@@ -626,18 +651,21 @@ fn netblk_disk(dir: &std::path::Path) -> Result<(PathBuf, String), TestError> {
     Ok((disk, sha))
 }
 
-/// dom0 for the frontends test: udhcpd on xenbr0 (10.0.2.2), then pings the address the
-/// booted kernel says it leased.
+/// dom0 for the frontends test: udhcpd and dnsmasq's TFTP on xenbr0 (10.0.2.2), then pings
+/// the address the booted kernel says it leased.
 const NETBLK_DURING: &str = r#"
 set -u
 t=/tmp/pvgrub-netblk
 rm -rf $t; mkdir -p $t
 ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
-printf 'start 10.0.2.100\nend 10.0.2.110\ninterface xenbr0\nlease_file %s\nopt subnet 255.255.255.0\nopt lease 3600\n' \
+printf 'start 10.0.2.100\nend 10.0.2.110\ninterface xenbr0\nlease_file %s\nsiaddr 10.0.2.2\nopt subnet 255.255.255.0\nopt lease 3600\n' \
     $t/leases >$t/udhcpd.conf
 : >$t/leases
 udhcpd -f $t/udhcpd.conf >$t/udhcpd.log 2>&1 &
 pid=$!
+dnsmasq -k -C /dev/null --port=0 --enable-tftp --tftp-root=/share/files --listen-address=10.0.2.2 \
+    --bind-interfaces --user=root --group=root --log-facility=$t/dnsmasq.log &
+dpid=$!
 ip=
 for _ in $(seq 3000); do
     ip=$(sed -n 's/.*pvgrub-init: lease=\([0-9.]*\).*/\1/p' "$RIG_CONSOLE" 2>/dev/null | head -n1)
@@ -645,24 +673,42 @@ for _ in $(seq 3000); do
     sleep 0.1
 done
 echo "during: guest-says-lease=$ip"
+for n in $(xenstore-list /local/domain/$RIG_DOMID/device/vbd); do
+    f=/local/domain/$RIG_DOMID/device/vbd/$n
+    echo "during: vbd $n frontend-state=$(xenstore-read $f/state) backend-state=$(xenstore-read $(xenstore-read $f/backend)/state)"
+done
 [[ -n $ip ]] && ping -c 3 -W 2 "$ip" >/dev/null && echo "during: ping-ok $ip"
 for _ in $(seq 600); do xl domid "$RIG_DOMNAME" >/dev/null 2>&1 || break; sleep 0.1; done
-kill $pid 2>/dev/null
+kill $pid $dpid 2>/dev/null
 "#;
 
 boot_test!(
     FRONTENDS,
     frontends,
     "pvgrub_booted_kernel_mounts_its_disk_and_gets_a_lease",
-    "The kernel pv-grub booted connects its own blkfront and netfront: it mounts the disk \
-     pv-grub read (a file's sha256 matches the host's) and gets a DHCP lease that dom0 pings.",
+    "The kernel pv-grub booted connects its own blkfront and netfront after pv-grub used \
+     both (the disk opened, the kernel over TFTP): it mounts the disk (a file's sha256 \
+     matches the host's) and gets a DHCP lease that dom0 pings.",
     |cx| {
         let dir = cx.scratch()?;
         let (disk, sha) = netblk_disk(&dir)?;
+        let files = cx.rig()?.share().join("files/pvgrub-netblk");
+        std::fs::create_dir_all(&files).map_err(|e| RigError::io(files.display(), e))?;
+        for f in ["vmlinuz", "initrd.gz"] {
+            let from = dir.join("tree/boot").join(f);
+            std::fs::copy(&from, files.join(f)).map_err(|e| RigError::io(from.display(), e))?;
+        }
+        std::fs::write(
+            files.join("menu.lst"),
+            "default 0\ntimeout 0\ntitle Debian\nroot (nd)\n\
+             kernel /pvgrub-netblk/vmlinuz console=hvc0 pvgrub.test=frontends\n\
+             initrd /pvgrub-netblk/initrd.gz\n",
+        )
+        .map_err(|e| RigError::io(files.display(), e))?;
         let mut spec = GuestSpec::new(image("pv-grub"));
         spec.disks = vec![disk];
         spec.vif = true;
-        spec.extra = Some("(hd0,0)/boot/grub/menu.lst".into());
+        spec.extra = Some("(nd)/pvgrub-netblk/menu.lst".into());
         spec.memory_mb = Some(512);
         spec.timeout = Duration::from_secs(300);
         spec.during = Some(NETBLK_DURING.into());
