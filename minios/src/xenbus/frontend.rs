@@ -190,12 +190,33 @@ impl<'a> Frontend<'a> {
     }
 }
 
+/// The nodes of a frontend directory the toolstack writes (libxl, for vbds and vifs): the
+/// rest are what a frontend driver published.
+const TOOLSTACK_NODES: &[&str] = &[
+    "backend",
+    "backend-id",
+    "state",
+    "virtual-device",
+    "device-type",
+    "trusted",
+    "handle",
+    "mac",
+    "mtu",
+];
+
 impl Frontend<'_> {
     /// Hands a closed device over to the next driver of this domain (a kernel booted in it,
-    /// as pv-grub does): `Initialising`, then waits until the backend is ready for a new
-    /// frontend (`InitWait`, as Linux's backends answer a closed frontend that starts again)
-    /// or gone. A frontend left `Closed` would never be probed again.
+    /// as pv-grub does): removes what we published (ring references, event channels, queue
+    /// and feature nodes; a backend would read stale ones beside the new driver's), writes
+    /// `Initialising`, then waits until the backend is ready for a new frontend (`InitWait`,
+    /// as Linux's backends answer a closed frontend that starts again) or gone. A frontend
+    /// left `Closed` would never be probed again.
     pub async fn hand_over(&self) -> Result<(), XenbusError> {
+        for name in self.xs.directory(&self.node).await? {
+            if !TOOLSTACK_NODES.contains(&name.as_str()) {
+                self.xs.rm(&format!("{}/{name}", self.node)).await?;
+            }
+        }
         self.set_state(XenbusState::Initialising).await?;
         self.wait_backend(|s| s == XenbusState::InitWait || s == XenbusState::Unknown)
             .await?;

@@ -714,11 +714,14 @@ boot_test!(
         spec.during = Some(NETBLK_DURING.into());
         let run = boots(cx, &spec, "frontends")?;
         let got = init_says(&run, "data-sha256");
+        let dur = run.during_output.clone().unwrap_or_default();
+        for l in dur.lines().filter(|l| l.starts_with("during: ")) {
+            eprintln!("    {l}");
+        }
         check!(
             got == sha,
             "the booted kernel read sha256 {got:?}, the host wrote {sha}"
         );
-        let dur = run.during_output.clone().unwrap_or_default();
         check!(
             dur.contains("during: ping-ok"),
             "dom0 could not ping the lease:\n{dur}"
