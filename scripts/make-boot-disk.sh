@@ -11,7 +11,9 @@
 #   initrd.gz       the initramfs (gzip'd newc cpio)
 #   ext4-mbr.img    MBR, one ext4 partition (1 MiB in): /boot/vmlinuz, /boot/initrd.gz and
 #                   /boot/grub/menu.lst (root (hd0,0)); with --all also every kernel variant
-#                   (/boot/k-NAME, each with /boot/grub/NAME.lst) and the bad-input menus
+#                   (/boot/k-NAME, each with /boot/grub/NAME.lst: bzImages with each payload
+#                   but xz, which Debian's own vmlinuz has, and the ELF raw, gzip'd and
+#                   zstd'd) and the bad-input menus
 #   --all only:
 #   gpt.img         GPT: partition 1 an empty FAT, partition 2 ext4 with the kernel (hd0,1)
 #   whole.img       ext4 on the whole disk, no partition table (hd0)
@@ -81,14 +83,14 @@ if [ $all = yes ]; then
     payload_offset=$(od -An -tu4 -j $((0x248)) -N4 "$vmlinuz" | tr -d ' ')
     head_len=$(((setup_sects + 1) * 512 + payload_offset))
     vlen=$(stat -c %s "$work/vmlinux")
-    # bzImages around the vmlinux in every payload compression Linux uses (the commands of
-    # its Makefile.lib), payload_length patched, the uncompressed size appended as Linux does.
-    for c in gzip bzip2 lzma xz lzo lz4 zstd; do
+    # bzImages around the vmlinux in every other payload compression Linux uses (Debian's
+    # own vmlinuz is the xz one), payload_length patched, the uncompressed size appended as
+    # Linux does. Presets are fast ones: the formats are what is tested, not the ratios.
+    for c in gzip bzip2 lzma lzo lz4 zstd; do
         case $c in
-            gzip) gzip -9n < "$work/vmlinux" ;;
+            gzip) gzip -6n < "$work/vmlinux" ;;
             bzip2) bzip2 -9 < "$work/vmlinux" ;;
-            lzma) xz --format=lzma -6 < "$work/vmlinux" ;;
-            xz) xz --check=crc32 --x86 --lzma2=,dict=32MiB < "$work/vmlinux" ;;
+            lzma) xz --format=lzma -1 < "$work/vmlinux" ;;
             lzo) lzop -3 < "$work/vmlinux" ;;
             lz4) lz4 -l -9 < "$work/vmlinux" ;;
             zstd) zstd -10 -T2 < "$work/vmlinux" ;;

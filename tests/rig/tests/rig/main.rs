@@ -79,7 +79,6 @@ const ALL: &[Test] = &[
     pvgrub::BZ_GZIP,
     pvgrub::BZ_BZIP2,
     pvgrub::BZ_LZMA,
-    pvgrub::BZ_XZ,
     pvgrub::BZ_LZO,
     pvgrub::BZ_LZ4,
     pvgrub::BZ_ZSTD,
