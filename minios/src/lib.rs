@@ -26,6 +26,7 @@ pub mod ring;
 pub mod sched;
 pub mod tftp;
 pub mod time;
+pub mod vchan;
 pub mod xenbus;
 pub mod xenstore;
 

@@ -18,6 +18,8 @@ pub use refs::RefAllocator;
 
 #[cfg(target_os = "none")]
 mod api;
+#[cfg(target_os = "none")]
+mod foreign;
 
 #[cfg(target_os = "none")]
 pub use crate::sys::grant::{copy_from_grant, copy_to_grant, map_foreign, ForeignPage};
@@ -25,3 +27,5 @@ pub use crate::sys::grant::{copy_from_grant, copy_to_grant, map_foreign, Foreign
 pub use crate::sys::mm::PoolPage;
 #[cfg(target_os = "none")]
 pub use api::{nr_entries, refs_in_use, Grant, GrantedPage, GrantedPages};
+#[cfg(target_os = "none")]
+pub use foreign::ForeignPages;

@@ -29,6 +29,22 @@ pub trait SharedMem {
     fn write(&self, off: usize, data: &[u8]);
 }
 
+/// Shared memory that also holds byte flags both sides update atomically (vchan's liveness
+/// and notification bytes).
+pub trait SharedFlags: SharedMem {
+    /// Loads the byte at `off` with acquire ordering.
+    fn load_u8(&self, off: usize) -> u8;
+
+    /// Stores `value` at `off` with release ordering.
+    fn store_u8(&self, off: usize, value: u8);
+
+    /// Atomically ORs `bits` into the byte at `off` (a full barrier); returns the old value.
+    fn fetch_or_u8(&self, off: usize, bits: u8) -> u8;
+
+    /// Atomically ANDs the byte at `off` with `mask` (a full barrier); returns the old value.
+    fn fetch_and_u8(&self, off: usize, mask: u8) -> u8;
+}
+
 /// References and shared pointers to shared memory are shared memory.
 macro_rules! forward {
     ($($ptr:ty),*) => {$(
@@ -52,9 +68,30 @@ macro_rules! forward {
     )*};
 }
 
+/// References and shared pointers to flag memory are flag memory.
+macro_rules! forward_flags {
+    ($($ptr:ty),*) => {$(
+        impl<T: SharedFlags + ?Sized> SharedFlags for $ptr {
+            fn load_u8(&self, off: usize) -> u8 {
+                (**self).load_u8(off)
+            }
+            fn store_u8(&self, off: usize, value: u8) {
+                (**self).store_u8(off, value)
+            }
+            fn fetch_or_u8(&self, off: usize, bits: u8) -> u8 {
+                (**self).fetch_or_u8(off, bits)
+            }
+            fn fetch_and_u8(&self, off: usize, mask: u8) -> u8 {
+                (**self).fetch_and_u8(off, mask)
+            }
+        }
+    )*};
+}
+
 // Arc: the two halves of a console share one granted page, and a console may move between
 // tasks.
 forward!(&T, Rc<T>, Arc<T>);
+forward_flags!(&T, Rc<T>, Arc<T>);
 
 /// Bytes in a page.
 #[cfg(any(test, target_os = "none"))]

@@ -27,7 +27,7 @@ pub(crate) mod tests;
 pub use bytes::{ByteReader, ByteRing, ByteWriter};
 pub use front::FrontRing;
 pub use inflight::{InFlight, UnknownId};
-pub use mem::SharedMem;
+pub use mem::{SharedFlags, SharedMem};
 
 use core::fmt;
 

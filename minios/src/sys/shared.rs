@@ -2,7 +2,7 @@
 //! atomic operations (the peer may write them at any time).
 
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 
 use super::PAGE_SIZE;
 
@@ -52,6 +52,33 @@ impl SharedPage {
     /// Stores a u32 index at `off` with release ordering (publishes our earlier writes).
     pub(crate) fn store_u32(&self, off: usize, value: u32) {
         self.atomic_u32(off).store(value, Ordering::Release)
+    }
+
+    fn atomic_u8(&self, off: usize) -> &AtomicU8 {
+        assert!(off < PAGE_SIZE, "u8 access out of page");
+        // SAFETY: in bounds (checked); the page stays mapped (contract of new); AtomicU8 has
+        // the layout of u8 and tolerates concurrent peers.
+        unsafe { &*self.base.as_ptr().add(off).cast::<AtomicU8>() }
+    }
+
+    /// Loads the byte at `off` with acquire ordering (a peer's flag).
+    pub(crate) fn load_u8(&self, off: usize) -> u8 {
+        self.atomic_u8(off).load(Ordering::Acquire)
+    }
+
+    /// Stores the byte at `off` with release ordering.
+    pub(crate) fn store_u8(&self, off: usize, value: u8) {
+        self.atomic_u8(off).store(value, Ordering::Release)
+    }
+
+    /// Atomically ORs `bits` into the byte at `off` (a full barrier); returns the old value.
+    pub(crate) fn fetch_or_u8(&self, off: usize, bits: u8) -> u8 {
+        self.atomic_u8(off).fetch_or(bits, Ordering::SeqCst)
+    }
+
+    /// Atomically ANDs the byte at `off` with `mask` (a full barrier); returns the old value.
+    pub(crate) fn fetch_and_u8(&self, off: usize, mask: u8) -> u8 {
+        self.atomic_u8(off).fetch_and(mask, Ordering::SeqCst)
     }
 
     /// Copies `out.len()` bytes from the page at `off`: volatile 8-byte loads where aligned,

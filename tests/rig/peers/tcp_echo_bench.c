@@ -15,6 +15,12 @@
  * (the connection, a stall of STALL_S seconds with nothing read, an early end) and exits 1.
  * With FLOWING, prints `tcp-echo-bench: flowing bytes=N` (flushed) once FLOWING bytes came
  * back, for a test that acts in the middle of the transfer.
+ *
+ * ADDR may also be a Unix socket (the vchan rig tests, through vchan-socket-proxy):
+ * `unix:PATH` connects to it (PORT is ignored), `listen:PATH` listens there and takes the one
+ * connection that comes within ACCEPT_S seconds. When the other side ends the stream early,
+ * the message says so with `eof-realtime-ns=N` (CLOCK_REALTIME), for a test that measures how
+ * soon a close reached dom0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,12 +33,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CHUNK (64 * 1024)
 #define STALL_S 30
 #define CONNECT_TRIES 100
+#define ACCEPT_S 120
 
 static int sock;
 static const uint8_t *out_data;
@@ -84,8 +92,73 @@ static uint8_t *read_file(const char *path, size_t *len)
     return buf;
 }
 
+static uint64_t realtime_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (uint64_t)t.tv_sec * 1000000000 + (uint64_t)t.tv_nsec;
+}
+
+static int unix_socket(const char *path, struct sockaddr_un *sa)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof sa->sun_path) {
+        fprintf(stderr, "tcp-echo-bench: socket path %s too long\n", path);
+        return -1;
+    }
+    strcpy(sa->sun_path, path);
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (s < 0)
+        perror("tcp-echo-bench: socket");
+    return s;
+}
+
+static int connect_unix(const char *path)
+{
+    struct sockaddr_un sa;
+    for (int i = 0; i < CONNECT_TRIES; i++) {
+        int s = unix_socket(path, &sa);
+        if (s < 0)
+            return -1;
+        if (connect(s, (struct sockaddr *)&sa, sizeof sa) == 0)
+            return s;
+        if (i == CONNECT_TRIES - 1)
+            fprintf(stderr, "tcp-echo-bench: connect %s: %s\n", path, strerror(errno));
+        close(s);
+        usleep(100000);
+    }
+    return -1;
+}
+
+static int accept_unix(const char *path)
+{
+    struct sockaddr_un sa;
+    int l = unix_socket(path, &sa);
+    if (l < 0)
+        return -1;
+    unlink(path);
+    struct timeval limit = {.tv_sec = ACCEPT_S};
+    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    if (bind(l, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(l, 1) != 0) {
+        fprintf(stderr, "tcp-echo-bench: listen %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    printf("tcp-echo-bench: listening on %s\n", path);
+    fflush(stdout);
+    int s = accept(l, NULL, NULL);
+    if (s < 0)
+        fprintf(stderr, "tcp-echo-bench: accept on %s: %s\n", path, strerror(errno));
+    close(l);
+    return s;
+}
+
 static int connect_to(const char *addr, const char *port)
 {
+    if (strncmp(addr, "unix:", 5) == 0)
+        return connect_unix(addr + 5);
+    if (strncmp(addr, "listen:", 7) == 0)
+        return accept_unix(addr + 7);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
     if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
         fprintf(stderr, "tcp-echo-bench: bad address %s\n", addr);
@@ -137,9 +210,11 @@ int main(int argc, char **argv)
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            fprintf(stderr, "tcp-echo-bench: receive after %zu of %zu bytes: %s\n", got, total,
+            fprintf(stderr, "tcp-echo-bench: receive after %zu of %zu bytes: %s eof-realtime-ns=%" PRIu64 "\n",
+                    got, total,
                     r < 0 ? (errno == EAGAIN ? "nothing for 30 s" : strerror(errno))
-                          : "the echo closed the connection");
+                          : "the echo closed the connection",
+                    realtime_ns());
             return 1;
         }
         if (got == 0)

@@ -74,9 +74,7 @@ impl ForeignPage {
 
     /// Copies `data` to offset `off` (panics past the page).
     pub fn write_bytes(&self, off: usize, data: &[u8]) -> Result<(), GrantError> {
-        if self.readonly {
-            return Err(GrantError::ReadOnly);
-        }
+        self.writable()?;
         self.page.write_bytes(off, data);
         Ok(())
     }
@@ -88,11 +86,41 @@ impl ForeignPage {
 
     /// Stores `value` at `off` (release).
     pub fn store_u32(&self, off: usize, value: u32) -> Result<(), GrantError> {
-        if self.readonly {
-            return Err(GrantError::ReadOnly);
-        }
+        self.writable()?;
         self.page.store_u32(off, value);
         Ok(())
+    }
+
+    /// Loads the byte at `off` (acquire).
+    pub fn load_u8(&self, off: usize) -> u8 {
+        self.page.load_u8(off)
+    }
+
+    /// Stores `value` at `off` (release).
+    pub fn store_u8(&self, off: usize, value: u8) -> Result<(), GrantError> {
+        self.writable()?;
+        self.page.store_u8(off, value);
+        Ok(())
+    }
+
+    /// ORs `bits` into the byte at `off` (atomic, a full barrier); returns the old value.
+    pub fn fetch_or_u8(&self, off: usize, bits: u8) -> Result<u8, GrantError> {
+        self.writable()?;
+        Ok(self.page.fetch_or_u8(off, bits))
+    }
+
+    /// ANDs the byte at `off` with `mask` (atomic, a full barrier); returns the old value.
+    pub fn fetch_and_u8(&self, off: usize, mask: u8) -> Result<u8, GrantError> {
+        self.writable()?;
+        Ok(self.page.fetch_and_u8(off, mask))
+    }
+
+    fn writable(&self) -> Result<(), GrantError> {
+        if self.readonly {
+            Err(GrantError::ReadOnly)
+        } else {
+            Ok(())
+        }
     }
 
     /// Unmaps the page (GNTTABOP_unmap_grant_ref). If Xen refuses, the address slot is

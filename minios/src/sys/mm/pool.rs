@@ -142,4 +142,24 @@ impl PoolPage {
     pub fn store_u32(&self, off: usize, value: u32) {
         self.page.store_u32(off, value)
     }
+
+    /// Loads the byte at `off` (acquire).
+    pub fn load_u8(&self, off: usize) -> u8 {
+        self.page.load_u8(off)
+    }
+
+    /// Stores `value` at `off` (release).
+    pub fn store_u8(&self, off: usize, value: u8) {
+        self.page.store_u8(off, value)
+    }
+
+    /// ORs `bits` into the byte at `off` (atomic, a full barrier); returns the old value.
+    pub fn fetch_or_u8(&self, off: usize, bits: u8) -> u8 {
+        self.page.fetch_or_u8(off, bits)
+    }
+
+    /// ANDs the byte at `off` with `mask` (atomic, a full barrier); returns the old value.
+    pub fn fetch_and_u8(&self, off: usize, mask: u8) -> u8 {
+        self.page.fetch_and_u8(off, mask)
+    }
 }

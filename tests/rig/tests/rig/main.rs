@@ -16,6 +16,7 @@ mod net;
 mod pvgrub;
 mod smoke;
 mod tftp;
+mod vchan;
 mod xenstore;
 
 use std::process::ExitCode;
@@ -58,6 +59,9 @@ const ALL: &[Test] = &[
     tftp::DHCP_AND_TFTP,
     tftp::DHCP_NO_SERVER,
     dhcp::RENEWAL,
+    vchan::SERVER_SMALLEST,
+    vchan::SERVER_LARGEST,
+    vchan::CLIENT,
     pvgrub::EXT4_MBR,
     pvgrub::MEM_128,
     pvgrub::MEM_2G_2CPU,
