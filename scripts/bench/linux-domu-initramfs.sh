@@ -16,6 +16,15 @@
 #                            `linux-echo: serving tcp port P on A.B.C.D (socat VERSION)`. It
 #                            powers off when the toolstack asks (`xl shutdown`: the kernel runs
 #                            /sbin/poweroff) or if socat ends.
+#   vchan OUT.cpio           for `bench vchan`: xen-evtchn, xen-gntdev, xen-gntalloc, socat
+#                            and Debian's vchan-socket-proxy (xen-utils-4.17, from
+#                            target/rig/extract, with its libraries). /init runs
+#                            `socat UNIX-LISTEN:/tmp/echo.sock,fork EXEC:cat` and
+#                            `vchan-socket-proxy -m server 0 data/vchan /tmp/echo.sock`: a vchan
+#                            server for dom0 at `data/vchan` of the domain's home, each
+#                            connection echoed by cat. Once the proxy published its nodes it
+#                            prints `linux-vchan: serving data/vchan`; it powers off at
+#                            `xl shutdown` or if either program ends.
 #
 # Why EXEC:cat and not socat's own echo, PIPE: socat moves a block only when poll() says
 # the source is readable and the sink writable, but then writes the whole block (up to -b
@@ -30,7 +39,7 @@
 # queued, so a 64 KiB block never blocks there, and cat's own writes wait only for socat,
 # which always comes back to read them.
 #
-# usage: linux-domu-initramfs.sh blk BLK_BENCH OUT.cpio | echo OUT.cpio
+# usage: linux-domu-initramfs.sh blk BLK_BENCH OUT.cpio | echo OUT.cpio | vchan OUT.cpio
 #        (RIG_DIR overrides target/rig)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -59,8 +68,20 @@ add_socat() {
     fi
     deb=$(ls -v "$debs"/socat_*.deb | tail -n1)
     dpkg -x "$deb" "$pkgs"
-    cp "$pkgs/usr/bin/socat" "$stage/bin/socat"
-    local libdir=$stage/lib/x86_64-linux-gnu todo=("$stage/bin/socat") more f lib src
+    add_program "$pkgs/usr/bin/socat" socat
+    local interp
+    interp=$(readelf -l "$stage/bin/socat" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
+    "$stage$interp" --library-path "$stage/lib/x86_64-linux-gnu" "$stage/bin/socat" -V |
+        sed -n 's/^socat version \([^ ]*\).*/\1/p' >"$stage/socat.version"
+    rm -rf "$pkgs"
+}
+
+# add_program SRC NAME: SRC as $stage/bin/NAME, with its loader and the closure of its NEEDED
+# libraries from target/rig/extract.
+add_program() {
+    local src_prog=$1 name=$2
+    cp "$src_prog" "$stage/bin/$name"
+    local libdir=$stage/lib/x86_64-linux-gnu todo=("$stage/bin/$name") more f lib src
     mkdir -p "$libdir"
     while ((${#todo[@]})); do
         more=()
@@ -77,16 +98,14 @@ add its package to scripts/rig/packages.txt"
         todo=("${more[@]}")
     done
     local interp
-    interp=$(readelf -l "$stage/bin/socat" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
-    [[ -n $interp ]] || die "socat names no program interpreter"
+    interp=$(readelf -l "$stage/bin/$name" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
+    [[ -n $interp ]] || die "$name names no program interpreter"
     mkdir -p "$stage$(dirname "$interp")"
     cp -L "$extract$interp" "$stage$interp"
-    # The host runs the staged socat once: a library left out fails here, not in the rig.
-    "$stage$interp" --library-path "$libdir" "$stage/bin/socat" -V >/dev/null ||
-        die "the staged socat does not run"
-    "$stage$interp" --library-path "$libdir" "$stage/bin/socat" -V |
-        sed -n 's/^socat version \([^ ]*\).*/\1/p' >"$stage/socat.version"
-    rm -rf "$pkgs"
+    # The host resolves the staged program's libraries once: one left out fails here, not in
+    # the rig.
+    "$stage$interp" --library-path "$libdir" --list "$stage/bin/$name" >/dev/null ||
+        die "the staged $name does not load"
 }
 
 mode=${1:-}
@@ -169,7 +188,41 @@ wait $pid
 fail "socat ended: status $?"
 EOT
     ;;
-*) die "usage: linux-domu-initramfs.sh blk BLK_BENCH OUT.cpio | echo OUT.cpio" ;;
+vchan)
+    (($# == 2)) || die "usage: linux-domu-initramfs.sh vchan OUT.cpio"
+    out=$2
+    for m in xen-evtchn xen-gntdev xen-gntalloc; do
+        need_files "$kmods/drivers/xen/$m.ko"
+        cp "$kmods/drivers/xen/$m.ko" "$stage/$m.ko"
+    done
+    add_socat
+    add_program "$extract/usr/lib/xen-4.17/bin/vchan-socket-proxy" vchan-socket-proxy
+    printf '#!/bin/busybox sh\nexec /bin/busybox poweroff -f\n' >"$stage/sbin/poweroff"
+    chmod 0755 "$stage/sbin/poweroff"
+    cat >"$stage/init" <<'EOT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+fail() { echo "linux-vchan: FAILED $*"; poweroff -f; }
+for m in xen-evtchn xen-gntdev xen-gntalloc; do insmod /$m.ko || fail "insmod $m"; done
+mkdir -p /var/run/xenstored
+socat -b 65536 UNIX-LISTEN:/tmp/echo.sock,fork EXEC:cat &
+echo_pid=$!
+for i in $(seq 300); do [ -S /tmp/echo.sock ] && break; sleep 0.1; done
+[ -S /tmp/echo.sock ] || fail "socat does not listen"
+vchan-socket-proxy -m server 0 data/vchan /tmp/echo.sock 2>/tmp/proxy.err &
+proxy_pid=$!
+sleep 1
+kill -0 $proxy_pid 2>/dev/null || fail "vchan-socket-proxy ended: $(cat /tmp/proxy.err)"
+echo "linux-vchan: serving data/vchan (socat $(cat /socat.version))"
+wait $proxy_pid
+fail "vchan-socket-proxy ended: status $? $(cat /tmp/proxy.err)"
+EOT
+    ;;
+*) die "usage: linux-domu-initramfs.sh blk BLK_BENCH OUT.cpio | echo OUT.cpio | vchan OUT.cpio" ;;
 esac
 chmod 0755 "$stage/init"
 (cd "$stage" && find . | cpio -o -H newc --quiet) >"$out"

@@ -1,3 +1,9 @@
 //! The device-model stub domain for HVM guests (see README.md for what it will hold).
+//!
+//! - [`qmp`]: the QMP server a Linux-style device model offers libxl over vchan.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod qmp;

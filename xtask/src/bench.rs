@@ -86,7 +86,10 @@ pub fn cmd(args: &[String]) -> Result<(), String> {
         [name] if name == "tftp" => crate::tftp_bench::tftp(),
         [name] if name == "pvgrub" => crate::pvgrub_bench::pvgrub(),
         [name, rest @ ..] if name == "tcp" => crate::tcp_bench::tcp(rest),
-        _ => Err("usage: cargo xtask bench blk | tftp | pvgrub | tcp [--linux-only]".into()),
+        [name] if name == "vchan" => crate::vchan_bench::vchan(),
+        _ => {
+            Err("usage: cargo xtask bench blk | tftp | pvgrub | vchan | tcp [--linux-only]".into())
+        }
     }
 }
 

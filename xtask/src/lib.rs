@@ -10,3 +10,4 @@ pub mod pvgrub_bench;
 pub mod rig;
 pub mod tcp_bench;
 pub mod tftp_bench;
+pub mod vchan_bench;

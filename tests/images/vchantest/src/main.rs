@@ -5,8 +5,9 @@
 //! Every byte read is written back.
 //!
 //! It reports under `data/vchantest/` of its home: `state` is `waiting N`, `connected N`,
-//! `closed N bytes=B end=E grants-before=G grants-now=H` (E: `eof`, `gone` or the error) or
-//! `error N ...`; `orders` is the connection's ring orders. At `xl shutdown` it closes the
+//! `closed N bytes=B end=E close=C grants-before=G grants-now=H` (E: `eof`, `gone` or the
+//! error; C: `ok` or the close's error) or `error N ...`; `conn/N` keeps connection N's
+//! `closed` line; `orders` is the connection's ring orders. At `xl shutdown` it closes the
 //! open vchan (the peer sees it) before it stops.
 #![no_std]
 #![no_main]
@@ -183,6 +184,8 @@ async fn serve(cfg: &Config, request: &mut Request<'_>) -> Result<PowerRequest, 
             }
         );
         println!("vchantest: {line}");
+        // The state moves on to the next connection at once: each end stays in its node.
+        set(&format!("conn/{n}"), &line).await;
         set("state", &line).await;
         if let Some(r) = stop {
             return r;

@@ -62,6 +62,7 @@ const ALL: &[Test] = &[
     vchan::SERVER_SMALLEST,
     vchan::SERVER_LARGEST,
     vchan::CLIENT,
+    vchan::QMP_EXAMPLE,
     pvgrub::EXT4_MBR,
     pvgrub::MEM_128,
     pvgrub::MEM_2G_2CPU,
