@@ -233,10 +233,8 @@ impl Splitter {
                 b'}' | b']' => self.depth -= 1,
                 _ => {}
             }
-            if self.depth == 0 {
-                if !core::mem::take(&mut self.skipping) {
-                    out.push(Piece::Message(core::mem::take(&mut self.buf)));
-                }
+            if self.depth == 0 && !core::mem::take(&mut self.skipping) {
+                out.push(Piece::Message(core::mem::take(&mut self.buf)));
             }
         }
         out
