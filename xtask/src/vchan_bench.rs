@@ -13,9 +13,9 @@ use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::bench::{gcc_static, median_range, run_tool};
+use crate::bench::{gcc_static, median_range, rig_with_payload, run_tool};
 use crate::build::{build, root};
-use crate::rig::{rig_dir, BootSet, GuestSpec, Rig, RigOptions};
+use crate::rig::{rig_dir, BootSet, GuestSpec};
 
 /// The bytes sent (and echoed) per run.
 const BYTES: u64 = 16 << 20;
@@ -141,23 +141,8 @@ pub fn vchan() -> Result<(), String> {
             runs: Vec::new(),
         });
     }
-    let mut rig = Rig::boot(&RigOptions::default()).map_err(|e| e.to_string())?;
-    let files = rig.share().join("files/vchan-bench");
-    std::fs::create_dir_all(&files).map_err(|e| format!("{}: {e}", files.display()))?;
-    std::fs::copy(&client, files.join("tcp-echo-bench")).map_err(|e| format!("copy: {e}"))?;
-    let job = rig
-        .job(
-            &SETUP.replace("BYTES", &BYTES.to_string()),
-            Duration::from_secs(120),
-        )
-        .map_err(|e| e.to_string())?;
-    let sent = job
-        .output
-        .lines()
-        .find_map(|l| l.strip_prefix("sha256="))
-        .filter(|h| job.rc == 0 && h.len() == 64)
-        .ok_or_else(|| format!("setting up dom0: {}", job.output))?
-        .to_string();
+    let setup = SETUP.replace("BYTES", &BYTES.to_string());
+    let (mut rig, sent) = rig_with_payload("vchan-bench", &client, &setup)?;
     let mut left_out = Vec::new();
     for round in 1..=ROUNDS {
         for row in &mut rows {

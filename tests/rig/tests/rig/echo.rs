@@ -84,7 +84,7 @@ echo "during: xl-rc=$?"
 "#;
 
 /// The value of `during: NAME key=` (up to the next space).
-fn field<'a>(dur: &'a str, name: &str, key: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(dur: &'a str, name: &str, key: &str) -> Option<&'a str> {
     let line = dur
         .lines()
         .find(|l| l.starts_with(&format!("during: {name} ")) && l.contains(&format!(" {key}=")))?;
@@ -93,7 +93,7 @@ fn field<'a>(dur: &'a str, name: &str, key: &str) -> Option<&'a str> {
 }
 
 /// Whether dom0's transfer `name` came back whole: `bytes` bytes, the same sha256.
-fn intact(dur: &str, name: &str, bytes: u64) -> bool {
+pub(crate) fn intact(dur: &str, name: &str, bytes: u64) -> bool {
     field(dur, name, "rc") == Some("0")
         && field(dur, name, "sent").is_some_and(|s| s.len() == 64)
         && field(dur, name, "sent") == field(dur, name, "got")
@@ -101,7 +101,7 @@ fn intact(dur: &str, name: &str, bytes: u64) -> bool {
 }
 
 /// MiB/s of dom0's transfer `name`, from its client's `bytes=` and `us=`.
-fn rate(dur: &str, name: &str) -> f64 {
+pub(crate) fn rate(dur: &str, name: &str) -> f64 {
     let n = |k| number(dur, &format!("during: {name} tcp-echo-bench: bytes="), k);
     match (n("bytes"), n("us")) {
         (Some(b), Some(us)) if us > 0 => b as f64 / f64::from(1 << 20) / (us as f64 / 1e6),

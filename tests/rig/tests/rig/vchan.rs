@@ -10,6 +10,7 @@ use std::time::Duration;
 use rig_tests::rig::{GuestSpec, RigError};
 use rig_tests::{build_peer, check, image, Ctx, Needs, Test, TestError, Xenstored};
 
+use crate::echo::{intact, rate};
 use crate::net::{active, run_to_poweroff, ACTIVE_GRANTS};
 
 /// Our server, the proxy as client, the smallest rings (1 KiB and 2 KiB in the control page).
@@ -207,23 +208,6 @@ echo "during: shutdown-noticed-ms=$(( (${eof:-0} - t0) / 1000000 ))"
 kill "$proxy_pid"
 "#;
 
-/// The value of `during: NAME key=` (up to the next space).
-fn field<'a>(dur: &'a str, name: &str, key: &str) -> Option<&'a str> {
-    let line = dur
-        .lines()
-        .find(|l| l.starts_with(&format!("during: {name} ")) && l.contains(&format!(" {key}=")))?;
-    let rest = &line[line.find(&format!(" {key}="))? + key.len() + 2..];
-    rest.split(' ').next()
-}
-
-/// Whether dom0's transfer `name` came back whole: `bytes` bytes, the same sha256.
-fn intact(dur: &str, name: &str, bytes: u64) -> bool {
-    field(dur, name, "rc") == Some("0")
-        && field(dur, name, "sent").is_some_and(|s| s.len() == 64)
-        && field(dur, name, "sent") == field(dur, name, "got")
-        && field(dur, name, "bytes") == Some(&bytes.to_string())
-}
-
 /// The value of `key=` in dom0's line `during: LINE_KEY=...` (e.g. `state-2`).
 fn state<'a>(dur: &'a str, line_key: &str) -> &'a str {
     dur.lines()
@@ -245,15 +229,6 @@ fn clean(state: &str) -> bool {
     state.contains(" close=ok ")
         && num("grants-before").is_some()
         && num("grants-now") == num("grants-before")
-}
-
-/// MiB/s of dom0's transfer `name` (each way), from its client's `bytes=` and `us=`.
-fn rate(dur: &str, name: &str) -> f64 {
-    let n = |k| crate::net::number(dur, &format!("during: {name} tcp-echo-bench: bytes="), k);
-    match (n("bytes"), n("us")) {
-        (Some(b), Some(us)) if us > 0 => b as f64 / f64::from(1 << 20) / (us as f64 / 1e6),
-        _ => 0.0,
-    }
 }
 
 fn spec(cx: &mut Ctx, extra: &str, during: &str) -> Result<GuestSpec, TestError> {
