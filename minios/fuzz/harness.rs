@@ -12,6 +12,8 @@ mod bootp;
 mod netfront;
 #[path = "tftp.rs"]
 mod tftp;
+#[path = "vchan.rs"]
+mod vchan;
 
 /// Every target name, as used for `fuzz_targets/NAME.rs` and `corpus/NAME/`.
 #[allow(dead_code)] // read by the corpus replay test; each fuzz binary runs one target
@@ -22,6 +24,7 @@ pub const TARGETS: &[&str] = &[
     "tftp_transfer",
     "netfront_rx",
     "bootp",
+    "vchan",
 ];
 
 /// Runs the target `name` on `data`. Parsers must return errors, never panic or hang.
@@ -33,6 +36,7 @@ pub fn run(name: &str, data: &[u8]) {
         "tftp_transfer" => tftp::transfer(data),
         "netfront_rx" => netfront::rx(data),
         "bootp" => bootp::packet(data),
+        "vchan" => vchan::run(data),
         _ => panic!("unknown fuzz target {name}"),
     }
 }

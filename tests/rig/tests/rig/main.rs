@@ -62,6 +62,7 @@ const ALL: &[Test] = &[
     vchan::SERVER_SMALLEST,
     vchan::SERVER_LARGEST,
     vchan::CLIENT,
+    vchan::CLIENT_LARGEST,
     vchan::QMP_EXAMPLE,
     pvgrub::EXT4_MBR,
     pvgrub::MEM_128,

@@ -38,6 +38,15 @@ pub const CLIENT: Test = Test {
     run: client,
 };
 
+/// Our client with the largest rings, against dom0's own libxenvchan server
+/// (tests/rig/peers/vchan_serve.c): vchan-socket-proxy's server offers only orders 10/11.
+pub const CLIENT_LARGEST: Test = Test {
+    name: "vchan_client_largest_rings",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &["vchantest"],
+    run: client_largest,
+};
+
 /// The bytes of each big transfer.
 const BYTES: u64 = 64 << 20;
 /// Bytes echoed back before dom0 acts in the middle of a transfer.
@@ -446,5 +455,69 @@ fn qmp_example(cx: &mut Ctx) -> Result<(), TestError> {
             && state(&dur, "state-2").starts_with("closed 2 replies=2"),
         "the stubdom did not count the replies it sent per connection:\n{both}"
     );
+    Ok(())
+}
+
+const CLIENT_LARGEST_DURING: &str = r#"
+path=$d/data/vchan-srv
+serve=/share/files/vchan/vchan-serve
+wait_state "waiting 1" || exit 0
+"$serve" "$RIG_DOMID" "$path" 1048576 1048576 /tmp/payload /tmp/big-got >/tmp/big-out 2>&1
+rc=$?
+sed 's/^/during: big /' /tmp/big-out
+echo "during: big rc=$rc sent=$(sha /tmp/payload)"
+[[ -f /tmp/big-got ]] && echo "during: big got=$(sha /tmp/big-got) bytes=$(wc -c </tmp/big-got)"
+wait_closed 1
+echo "during: state-1=$(st conn/1) orders-1=$(st orders)"
+xl shutdown -w "$RIG_DOMID"
+echo "during: xl-rc=$?"
+"#;
+
+fn client_largest(cx: &mut Ctx) -> Result<(), TestError> {
+    let dir = cx.scratch()?;
+    let libs = [
+        "-lxenvchan",
+        "-lxenstore",
+        "-lxengnttab",
+        "-lxenevtchn",
+        "-lxentoollog",
+        "-lxentoolcore",
+    ];
+    let serve = build_peer(&dir, "vchan_serve.c", "vchan-serve", &libs)?;
+    let files = cx.rig()?.share().join("files/vchan");
+    std::fs::create_dir_all(&files).map_err(|e| RigError::io(files.display(), e))?;
+    std::fs::copy(&serve, files.join("vchan-serve"))
+        .map_err(|e| RigError::io(serve.display(), e))?;
+    let spec = spec(
+        cx,
+        "vchan.role=client vchan.path=data/vchan-srv",
+        CLIENT_LARGEST_DURING,
+    )?;
+    let (_, dur, both) = run_to_poweroff(cx, &spec, show)?;
+    check!(
+        intact(&dur, "big", BYTES),
+        "the {BYTES} bytes dom0's libxenvchan server got back are not what it sent:\n{both}"
+    );
+    let s1 = state(&dur, "state-1");
+    check!(
+        s1.starts_with(&format!("closed 1 bytes={BYTES} ")) && clean(s1),
+        "the guest did not close connection 1 cleanly after echoing {BYTES} bytes \
+         ({s1:?}):\n{both}"
+    );
+    check!(
+        state(&dur, "orders-1") == "20/20",
+        "the vchan's ring orders are {:?}, not 20/20:\n{both}",
+        state(&dur, "orders-1")
+    );
+    let mib = crate::net::number(&dur, "during: big vchan-serve: bytes=", "bytes")
+        .zip(crate::net::number(
+            &dur,
+            "during: big vchan-serve: bytes=",
+            "us",
+        ))
+        .map_or(0.0, |(b, us)| {
+            b as f64 / f64::from(1 << 20) / (us.max(1) as f64 / 1e6)
+        });
+    eprintln!("    {mib:.2} MiB/s each way (dom0's clock)");
     Ok(())
 }
