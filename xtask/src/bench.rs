@@ -290,6 +290,33 @@ fn table(linux: &Spread, ours: &[(&str, &str, Option<Spread>)]) -> String {
     t
 }
 
+/// Boots the rig for a benchmark, puts the static `client` into the share's `files/SUBDIR`,
+/// and runs `setup` in dom0, which must print `sha256=HASH` of the payload it made; returns
+/// the rig and that hash.
+pub(crate) fn rig_with_payload(
+    subdir: &str,
+    client: &Path,
+    setup: &str,
+) -> Result<(crate::rig::Rig, String), String> {
+    let mut rig =
+        crate::rig::Rig::boot(&crate::rig::RigOptions::default()).map_err(|e| e.to_string())?;
+    let files = rig.share().join("files").join(subdir);
+    std::fs::create_dir_all(&files).map_err(|e| format!("{}: {e}", files.display()))?;
+    let name = client.file_name().ok_or("the client has no file name")?;
+    std::fs::copy(client, files.join(name)).map_err(|e| format!("copy: {e}"))?;
+    let job = rig
+        .job(setup, std::time::Duration::from_secs(120))
+        .map_err(|e| e.to_string())?;
+    let sent = job
+        .output
+        .lines()
+        .find_map(|l| l.strip_prefix("sha256="))
+        .filter(|h| job.rc == 0 && h.len() == 64)
+        .ok_or_else(|| format!("setting up dom0: {}", job.output))?
+        .to_string();
+    Ok((rig, sent))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,31 +346,4 @@ mod tests {
         assert_eq!(s.runs, 3);
         assert!(Spread::of(&[]).is_none());
     }
-}
-
-/// Boots the rig for a benchmark, puts the static `client` into the share's `files/SUBDIR`,
-/// and runs `setup` in dom0, which must print `sha256=HASH` of the payload it made; returns
-/// the rig and that hash.
-pub(crate) fn rig_with_payload(
-    subdir: &str,
-    client: &Path,
-    setup: &str,
-) -> Result<(crate::rig::Rig, String), String> {
-    let mut rig =
-        crate::rig::Rig::boot(&crate::rig::RigOptions::default()).map_err(|e| e.to_string())?;
-    let files = rig.share().join("files").join(subdir);
-    std::fs::create_dir_all(&files).map_err(|e| format!("{}: {e}", files.display()))?;
-    let name = client.file_name().ok_or("the client has no file name")?;
-    std::fs::copy(client, files.join(name)).map_err(|e| format!("copy: {e}"))?;
-    let job = rig
-        .job(setup, std::time::Duration::from_secs(120))
-        .map_err(|e| e.to_string())?;
-    let sent = job
-        .output
-        .lines()
-        .find_map(|l| l.strip_prefix("sha256="))
-        .filter(|h| job.rc == 0 && h.len() == 64)
-        .ok_or_else(|| format!("setting up dom0: {}", job.output))?
-        .to_string();
-    Ok((rig, sent))
 }
