@@ -63,6 +63,7 @@ const ALL: &[Test] = &[
     vchan::SERVER_LARGEST,
     vchan::CLIENT,
     vchan::CLIENT_LARGEST,
+    vchan::CLIENT_HOSTILE_NODES,
     vchan::QMP_EXAMPLE,
     pvgrub::EXT4_MBR,
     pvgrub::MEM_128,

@@ -47,6 +47,15 @@ pub const CLIENT_LARGEST: Test = Test {
     run: client_largest,
 };
 
+/// Our client against nodes a hostile server wrote (not a number, a port that is not
+/// there): a typed error each, and the next, real server is served.
+pub const CLIENT_HOSTILE_NODES: Test = Test {
+    name: "vchan_client_hostile_nodes",
+    needs: Needs::Rig(&[Xenstored::C]),
+    images: &["vchantest"],
+    run: client_hostile_nodes,
+};
+
 /// The bytes of each big transfer.
 const BYTES: u64 = 64 << 20;
 /// Bytes echoed back before dom0 acts in the middle of a transfer.
@@ -474,20 +483,7 @@ echo "during: xl-rc=$?"
 "#;
 
 fn client_largest(cx: &mut Ctx) -> Result<(), TestError> {
-    let dir = cx.scratch()?;
-    let libs = [
-        "-lxenvchan",
-        "-lxenstore",
-        "-lxengnttab",
-        "-lxenevtchn",
-        "-lxentoollog",
-        "-lxentoolcore",
-    ];
-    let serve = build_peer(&dir, "vchan_serve.c", "vchan-serve", &libs)?;
-    let files = cx.rig()?.share().join("files/vchan");
-    std::fs::create_dir_all(&files).map_err(|e| RigError::io(files.display(), e))?;
-    std::fs::copy(&serve, files.join("vchan-serve"))
-        .map_err(|e| RigError::io(serve.display(), e))?;
+    share_vchan_serve(cx)?;
     let spec = spec(
         cx,
         "vchan.role=client vchan.path=data/vchan-srv",
@@ -519,5 +515,80 @@ fn client_largest(cx: &mut Ctx) -> Result<(), TestError> {
             b as f64 / f64::from(1 << 20) / (us.max(1) as f64 / 1e6)
         });
     eprintln!("    {mib:.2} MiB/s each way (dom0's clock)");
+    Ok(())
+}
+
+const CLIENT_HOSTILE_DURING: &str = r#"
+path=$d/data/vchan-srv
+serve=/share/files/vchan/vchan-serve
+wait_error() { # TEXT: until the guest's state is an error containing TEXT (up to 60 s)
+    for _ in $(seq 600); do
+        [[ $(st) == "error 1 "*"$1"* ]] && return 0
+        sleep 0.1
+    done
+    echo "during: no error with $1 (state: $(st))"
+}
+wait_state "waiting 1" || exit 0
+xenstore-write "$path/ring-ref" abc "$path/event-channel" 5
+wait_error "not a usable number"
+echo "during: error-node=$(st)"
+xenstore-write "$path/ring-ref" 8 "$path/event-channel" 4000
+wait_error "event channel"
+echo "during: error-port=$(st)"
+xenstore-rm "$path"
+"$serve" "$RIG_DOMID" "$path" 0 0 /tmp/small /tmp/small-got >/tmp/small-out 2>&1
+rc=$?
+sed 's/^/during: small /' /tmp/small-out
+echo "during: small rc=$rc sent=$(sha /tmp/small)"
+[[ -f /tmp/small-got ]] && echo "during: small got=$(sha /tmp/small-got) bytes=$(wc -c </tmp/small-got)"
+wait_closed 1
+echo "during: state-1=$(st conn/1)"
+xl shutdown -w "$RIG_DOMID"
+echo "during: xl-rc=$?"
+"#;
+
+/// Copies dom0's own libxenvchan server (tests/rig/peers/vchan_serve.c) into the share.
+fn share_vchan_serve(cx: &mut Ctx) -> Result<(), TestError> {
+    let dir = cx.scratch()?;
+    let libs = [
+        "-lxenvchan",
+        "-lxenstore",
+        "-lxengnttab",
+        "-lxenevtchn",
+        "-lxentoollog",
+        "-lxentoolcore",
+    ];
+    let serve = build_peer(&dir, "vchan_serve.c", "vchan-serve", &libs)?;
+    let files = cx.rig()?.share().join("files/vchan");
+    std::fs::create_dir_all(&files).map_err(|e| RigError::io(files.display(), e))?;
+    std::fs::copy(&serve, files.join("vchan-serve"))
+        .map_err(|e| RigError::io(serve.display(), e))?;
+    Ok(())
+}
+
+fn client_hostile_nodes(cx: &mut Ctx) -> Result<(), TestError> {
+    share_vchan_serve(cx)?;
+    let spec = spec(
+        cx,
+        "vchan.role=client vchan.path=data/vchan-srv",
+        CLIENT_HOSTILE_DURING,
+    )?;
+    let (con, dur, both) = run_to_poweroff(cx, &spec, show)?;
+    let node = state(&dur, "error-node");
+    check!(
+        node.contains("ring-ref holds \"abc\", not a usable number"),
+        "the guest did not refuse a ring-ref that is not a number ({node:?}):\n{both}"
+    );
+    let port = state(&dur, "error-port");
+    check!(
+        port.contains("vchan event channel: "),
+        "the guest did not report the event channel it could not bind ({port:?}):\n{both}"
+    );
+    check!(!con.contains("panicked"), "the guest panicked:\n{con}");
+    let s1 = state(&dur, "state-1");
+    check!(
+        intact(&dur, "small", 1 << 20) && s1.starts_with("closed 1 ") && clean(s1),
+        "after the hostile nodes the real server was not served ({s1:?}):\n{both}"
+    );
     Ok(())
 }
