@@ -52,48 +52,95 @@ pub fn guests() -> Vec<Guest> {
     out
 }
 
-/// Builds the named guests (release, x86_64-unknown-none) and writes their images.
+/// A guest crate outside the workspace (made by `cargo xtask new NAME --path DIR`): a
+/// directory with a Cargo.toml, named by a path with a `/`.
+fn external(name: &str) -> Option<PathBuf> {
+    let dir = Path::new(name);
+    (name.contains('/') && dir.join("Cargo.toml").is_file()).then(|| dir.to_path_buf())
+}
+
+/// Builds the named guests (release, x86_64-unknown-none) and writes their images. A name
+/// may also be the directory of a guest crate of its own (`cargo xtask new --path`); its
+/// image is named after the directory.
 pub fn build(names: &[String]) -> Result<Vec<PathBuf>, String> {
     let known = guests();
     for n in names {
-        if !known.iter().any(|g| &g.name == n) {
+        if external(n).is_none() && !known.iter().any(|g| &g.name == n) {
             let list: Vec<_> = known.iter().map(|g| g.name.as_str()).collect();
             return Err(format!("no guest named {n:?} (known: {})", list.join(", ")));
         }
     }
-    let mut cargo = cargo();
-    cargo.args(["build", "--release", "--target", GUEST_TARGET]);
-    for n in names {
-        cargo.args(["-p", n]);
+    let ours: Vec<&String> = names.iter().filter(|n| external(n).is_none()).collect();
+    if !ours.is_empty() {
+        let mut cargo = cargo();
+        cargo.args(["build", "--release", "--target", GUEST_TARGET]);
+        for n in &ours {
+            cargo.args(["-p", n]);
+        }
+        let status = cargo.status().map_err(|e| format!("cargo: {e}"))?;
+        if !status.success() {
+            return Err("guest build failed".into());
+        }
     }
-    let status = cargo.status().map_err(|e| format!("cargo: {e}"))?;
-    if !status.success() {
-        return Err("guest build failed".into());
-    }
-    let out_dir = root().join("target/images");
-    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     let mut images = Vec::new();
     for n in names {
-        let elf = root()
-            .join("target")
-            .join(GUEST_TARGET)
-            .join("release")
-            .join(n);
-        let stripped = out_dir.join(n);
-        let status = Command::new("strip")
-            .arg("-o")
-            .arg(&stripped)
-            .arg(&elf)
-            .status()
-            .map_err(|e| format!("strip: {e}"))?;
-        if !status.success() {
-            return Err(format!("strip {} failed", elf.display()));
-        }
-        let image = out_dir.join(format!("{n}.gz"));
-        gzip(&stripped, &image)?;
-        images.push(image);
+        let (elf, image_name) = match external(n) {
+            None => {
+                let elf = root()
+                    .join("target")
+                    .join(GUEST_TARGET)
+                    .join("release")
+                    .join(n);
+                (elf, n.clone())
+            }
+            Some(dir) => build_external(&dir)?,
+        };
+        images.push(image(&elf, &image_name)?);
     }
     Ok(images)
+}
+
+/// Builds a guest crate of its own (its `.cargo/config.toml` names the target and the linker
+/// script); returns its ELF and name.
+fn build_external(dir: &Path) -> Result<(PathBuf, String), String> {
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .ok_or_else(|| format!("{}: not a directory", dir.display()))?;
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(dir)
+        .args(["build", "--release"])
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building {} failed", dir.display()));
+    }
+    let elf = dir
+        .join("target")
+        .join(GUEST_TARGET)
+        .join("release")
+        .join(&name);
+    Ok((elf, name))
+}
+
+/// Strips `elf` and gzips it into `target/images/NAME.gz`, as Xen ships its stubdoms.
+fn image(elf: &Path, name: &str) -> Result<PathBuf, String> {
+    let out_dir = root().join("target/images");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    let stripped = out_dir.join(name);
+    let status = Command::new("strip")
+        .arg("-o")
+        .arg(&stripped)
+        .arg(elf)
+        .status()
+        .map_err(|e| format!("strip: {e}"))?;
+    if !status.success() {
+        return Err(format!("strip {} failed", elf.display()));
+    }
+    let image = out_dir.join(format!("{name}.gz"));
+    gzip(&stripped, &image)?;
+    Ok(image)
 }
 
 fn gzip(src: &Path, dst: &Path) -> Result<(), String> {

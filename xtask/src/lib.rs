@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod build;
 pub mod check;
+pub mod new;
 pub mod pvgrub_bench;
 pub mod rig;
 pub mod tcp_bench;

@@ -2,6 +2,7 @@
 //!
 //! - `cargo xtask build NAME | --all`: build guest images into `target/images/NAME.gz`.
 //! - `cargo xtask run NAME [...]`: boot an image on the Xen-in-QEMU rig (or `--host` Xen).
+//! - `cargo xtask new NAME [--path DIR]`: a new stubdom crate that builds and boots as is.
 //! - `cargo xtask check`: the static checks (unsafe-code audit, rustfmt, clippy).
 //! - `cargo xtask test`: the checks, the host tests, the rig tests.
 //! - `cargo xtask bench blk`: blkfront against Linux's on the rig (`target/bench/blk.md`).
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask check\n  cargo xtask test\n  cargo xtask bench blk | tftp | tcp [--linux-only]"
+        "usage:\n  cargo xtask build NAME | --all\n  cargo xtask run NAME [--disk IMG] [--ramdisk FILE] [--extra STR] [--xl-config FILE] [--host]\n  cargo xtask new NAME [--path DIR] [--lang rust]\n  cargo xtask check\n  cargo xtask test\n  cargo xtask bench blk | tftp | tcp [--linux-only]"
     );
     ExitCode::from(2)
 }
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         "check" => check::cmd(rest).map_err(|e| e.to_string()),
         "test" => rig::cli::test(rest).map_err(|e| e.to_string()),
         "bench" => bench::cmd(rest),
+        "new" => xtask::new::cmd(rest),
         _ => return usage(),
     };
     match result {

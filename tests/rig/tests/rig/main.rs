@@ -13,6 +13,7 @@ mod events;
 mod foundation;
 mod grants;
 mod net;
+mod new;
 mod pvgrub;
 mod smoke;
 mod tftp;
@@ -27,6 +28,7 @@ use rig_tests::Test;
 const ALL: &[Test] = &[
     foundation::READNOTES,
     foundation::HELLO,
+    new::NEW_BOOTS,
     foundation::PANIC,
     smoke::JOBS,
     smoke::DISK_VIF_DURING,
