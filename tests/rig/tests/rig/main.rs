@@ -18,6 +18,7 @@ mod pvgrub;
 mod smoke;
 mod tftp;
 mod vchan;
+mod wasm;
 mod xenstore;
 
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ const ALL: &[Test] = &[
     foundation::READNOTES,
     foundation::HELLO,
     new::NEW_BOOTS,
+    wasm::ASSEMBLYSCRIPT,
+    wasm::FAILING,
     foundation::PANIC,
     smoke::JOBS,
     smoke::DISK_VIF_DURING,
