@@ -108,9 +108,17 @@ fn build_external(dir: &Path) -> Result<(PathBuf, String), String> {
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .ok_or_else(|| format!("{}: not a directory", dir.display()))?;
+    // RUSTFLAGS replaces the config files' flags: a crate made below this checkout would
+    // otherwise also get the workspace's relative `-T` (cargo joins the configs it finds).
+    let linker = root().join("targets/x86_64-xen-pv.ld");
+    let flags = format!(
+        "-C relocation-model=static -C link-arg=-T{} -C link-arg=--no-pie",
+        linker.display()
+    );
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(dir)
-        .args(["build", "--release"])
+        .env("RUSTFLAGS", flags)
+        .args(["build", "--release", "--target", GUEST_TARGET])
         .status()
         .map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {

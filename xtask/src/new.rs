@@ -158,6 +158,11 @@ pub fn create(name: &str, dir: Option<&Path>) -> Result<PathBuf, String> {
             let config = OWN_CONFIG.replace("LINKER", &linker.display().to_string());
             write(&d.join(".cargo/config.toml"), &config)?;
             write(&d.join("src/main.rs"), &main)?;
+            // Our lock file pins the dependencies to the versions this checkout is tested
+            // with (cargo drops the entries the new crate does not use).
+            let lock = root().join("Cargo.lock");
+            std::fs::copy(&lock, d.join("Cargo.lock"))
+                .map_err(|e| format!("{}: {e}", lock.display()))?;
             d
         }
     };
