@@ -469,31 +469,36 @@ boot_test!(
     }
 );
 
-/// dom0's network for the TFTP tests: 10.0.2.2 on xenbr0, busybox udhcpd (with DHCP option
-/// 150 = OPTION_HEX when given) and dnsmasq's TFTP server over /share/files/pvgrub, until
-/// the guest is gone.
-const TFTP_DURING: &str = r#"
+/// dom0's network for pv-grub's network tests, a bash function: `dom0_net DIR [OPTION_HEX]`
+/// puts 10.0.2.2 on xenbr0 and starts busybox udhcpd (leases 10.0.2.100-110, next-server
+/// 10.0.2.2, DHCP option 150 = OPTION_HEX when given) and dnsmasq's TFTP server over
+/// /share/files, their logs and state in DIR; their pids are `$udhcpd_pid` and
+/// `$dnsmasq_pid`.
+const NET_PRELUDE: &str = r#"
 set -u
+dom0_net() {
+    local t=$1
+    rm -rf "$t"; mkdir -p "$t"
+    ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
+    printf '%s\n' 'start 10.0.2.100' 'end 10.0.2.110' 'interface xenbr0' \
+        "lease_file $t/udhcpd.leases" 'siaddr 10.0.2.2' 'opt subnet 255.255.255.0' \
+        'opt router 10.0.2.2' 'opt lease 3600' >"$t/udhcpd.conf"
+    [[ -n ${2:-} ]] && echo "option 0x96 $2" >>"$t/udhcpd.conf"
+    : >"$t/udhcpd.leases"
+    dnsmasq -k -C /dev/null --port=0 --enable-tftp --tftp-root=/share/files \
+        --listen-address=10.0.2.2 --bind-interfaces --user=root --group=root \
+        --log-facility="$t/dnsmasq.log" &
+    dnsmasq_pid=$!
+    udhcpd -f -a 100 "$t/udhcpd.conf" >"$t/udhcpd.log" 2>&1 &
+    udhcpd_pid=$!
+}
+"#;
+
+/// dom0 for the TFTP tests: the network of [`NET_PRELUDE`] (option 150 = OPTION_HEX when
+/// given) until the guest is gone, then the servers' logs.
+const TFTP_DURING: &str = r#"
 t=/tmp/pvgrub-tftp
-rm -rf $t; mkdir -p $t
-ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
-cat >$t/udhcpd.conf <<EOC
-start 10.0.2.100
-end 10.0.2.110
-interface xenbr0
-lease_file $t/udhcpd.leases
-siaddr 10.0.2.2
-opt subnet 255.255.255.0
-opt router 10.0.2.2
-opt lease 3600
-EOC
-[[ -n "OPTION_HEX" ]] && echo "option 0x96 OPTION_HEX" >>$t/udhcpd.conf
-: >$t/udhcpd.leases
-dnsmasq -k -C /dev/null --port=0 --enable-tftp --tftp-root=/share/files --listen-address=10.0.2.2 \
-    --bind-interfaces --user=root --group=root --log-facility=$t/dnsmasq.log &
-dnsmasq_pid=$!
-udhcpd -f -a 100 $t/udhcpd.conf >$t/udhcpd.log 2>&1 &
-udhcpd_pid=$!
+dom0_net $t OPTION_HEX
 echo "during: servers up"
 for _ in $(seq 3000); do xl domid "$RIG_DOMNAME" >/dev/null 2>&1 || break; sleep 0.1; done
 kill $dnsmasq_pid $udhcpd_pid 2>/dev/null
@@ -529,7 +534,10 @@ fn tftp_guest(cx: &mut Ctx, extra: Option<&str>, option150: &str) -> Result<Gues
     spec.extra = extra.map(str::to_string);
     spec.memory_mb = Some(512);
     spec.timeout = Duration::from_secs(300);
-    spec.during = Some(TFTP_DURING.replace("OPTION_HEX", &hex));
+    spec.during = Some(format!(
+        "{NET_PRELUDE}{}",
+        TFTP_DURING.replace("OPTION_HEX", &hex)
+    ));
     Ok(spec)
 }
 
@@ -650,21 +658,10 @@ fn netblk_disk(dir: &std::path::Path) -> Result<(PathBuf, String), TestError> {
     Ok((disk, sha))
 }
 
-/// dom0 for the frontends test: udhcpd and dnsmasq's TFTP on xenbr0 (10.0.2.2), then pings
+/// dom0 for the frontends test: the network of [`NET_PRELUDE`], then pings
 /// the address the booted kernel says it leased.
 const NETBLK_DURING: &str = r#"
-set -u
-t=/tmp/pvgrub-netblk
-rm -rf $t; mkdir -p $t
-ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
-printf 'start 10.0.2.100\nend 10.0.2.110\ninterface xenbr0\nlease_file %s\nsiaddr 10.0.2.2\nopt subnet 255.255.255.0\nopt lease 3600\n' \
-    $t/leases >$t/udhcpd.conf
-: >$t/leases
-udhcpd -f $t/udhcpd.conf >$t/udhcpd.log 2>&1 &
-pid=$!
-dnsmasq -k -C /dev/null --port=0 --enable-tftp --tftp-root=/share/files --listen-address=10.0.2.2 \
-    --bind-interfaces --user=root --group=root --log-facility=$t/dnsmasq.log &
-dpid=$!
+dom0_net /tmp/pvgrub-netblk
 ip=
 for _ in $(seq 3000); do
     ip=$(sed -n 's/.*pvgrub-init: lease=\([0-9.]*\).*/\1/p' "$RIG_CONSOLE" 2>/dev/null | head -n1)
@@ -678,7 +675,7 @@ for n in $(xenstore-list /local/domain/$RIG_DOMID/device/vbd); do
 done
 [[ -n $ip ]] && ping -c 3 -W 2 "$ip" >/dev/null && echo "during: ping-ok $ip"
 for _ in $(seq 600); do xl domid "$RIG_DOMNAME" >/dev/null 2>&1 || break; sleep 0.1; done
-kill $pid $dpid 2>/dev/null
+kill $udhcpd_pid $dnsmasq_pid 2>/dev/null
 "#;
 
 boot_test!(
@@ -710,7 +707,7 @@ boot_test!(
         spec.extra = Some("(nd)/pvgrub-netblk/menu.lst".into());
         spec.memory_mb = Some(512);
         spec.timeout = Duration::from_secs(300);
-        spec.during = Some(NETBLK_DURING.into());
+        spec.during = Some(format!("{NET_PRELUDE}{NETBLK_DURING}"));
         let run = boots(cx, &spec, "frontends")?;
         let got = init_says(&run, "data-sha256");
         let dur = run.during_output.clone().unwrap_or_default();
