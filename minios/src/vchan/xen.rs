@@ -104,7 +104,7 @@ impl Vchan {
             ring_mem(&c, orders.right_pages(), right.clone().map(|p| p as Pages))?,
             PortNotify(channel.port()),
         )?;
-        let me: DomId = xenstore_domid().await?;
+        let me = xs.domid().await?;
         let perms = [
             Perm {
                 domid: me,
@@ -342,20 +342,6 @@ impl Vchan {
             Ok(Err(e)) => Err(e),
             _ => r,
         }
-    }
-}
-
-async fn xenstore_domid() -> Result<DomId, VchanError> {
-    let path = "domid";
-    let n = number(path, xenstore::client().read(path).await);
-    match n {
-        Ok(n) => DomId::try_from(n).map_err(|_| VchanError::BadNode {
-            path: String::from(path),
-            value: format!("{n}"),
-        }),
-        // Domain 0 is the one domain whose id is 0.
-        Err(VchanError::BadNode { value, .. }) if value.trim() == "0" => Ok(0),
-        Err(e) => Err(e),
     }
 }
 

@@ -76,9 +76,7 @@ pub fn domain_path(domid: DomId) -> Result<String, XsError> {
 
 /// Our domain id (the `domid` key of our home).
 pub fn domid() -> Result<DomId, XsError> {
-    let s = read("domid")?;
-    Ok(DomId::try_from(super::wire::parse_number(s.as_bytes())?)
-        .map_err(|_| super::WireError::BadNumber)?)
+    block_on(client().domid())
 }
 
 /// Watches `path` and its subtree.

@@ -149,6 +149,13 @@ impl Xenstore {
         text(r.payload)
     }
 
+    /// Our domain id (the `domid` key of our home).
+    pub async fn domid(&self) -> Result<DomId, XsError> {
+        let s = self.read("domid").await?;
+        Ok(DomId::try_from(wire::parse_number(s.as_bytes())?)
+            .map_err(|_| super::WireError::BadNumber)?)
+    }
+
     /// Watches `path` and its subtree. xenstored fires the watch once at once.
     pub async fn watch(&self, path: &str) -> Result<Watch<'_>, XsError> {
         let n = self.next_token.fetch_add(1, Ordering::Relaxed);

@@ -67,6 +67,31 @@ pub fn problems(fuzz: &Path, targets: &[&str]) -> Vec<String> {
     out
 }
 
+/// Replays the saved corpora of the fuzz directory `fuzz` (holding `fuzz_targets/` and
+/// `corpus/`): fails on any of [`problems`], then gives every saved input of each of
+/// `targets` to `run(target, input)`, in file order, and reports how many there were.
+pub fn replay(fuzz: &Path, targets: &[&str], mut run: impl FnMut(&str, &[u8])) {
+    let problems = problems(fuzz, targets);
+    assert!(
+        problems.is_empty(),
+        "{}: fuzz targets and corpora out of step with harness.rs:\n  {}",
+        fuzz.display(),
+        problems.join("\n  ")
+    );
+    let mut inputs = 0;
+    for target in targets {
+        for path in corpus_files(&fuzz.join("corpus").join(target)).expect("checked above") {
+            let data = std::fs::read(&path).expect("corpus file readable");
+            run(target, &data);
+            inputs += 1;
+        }
+    }
+    eprintln!(
+        "replayed {inputs} corpus inputs over {} targets",
+        targets.len()
+    );
+}
+
 /// Every kind of problem is found, and a consistent directory has none.
 #[test]
 fn problems_are_found() {
