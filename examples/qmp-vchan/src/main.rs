@@ -6,7 +6,8 @@
 //!
 //! Each connection gets the greeting and answers to `qmp_capabilities`, `query-status`,
 //! `query-version` and `query-commands`. `data/qmp/state` says `waiting N`, `connected N` or
-//! `closed N replies=R`; `data/qmp/conn/N` keeps connection N's `closed` line. At `xl shutdown` it closes the open vchan first.
+//! `closed N replies=R`; `data/qmp/conn/N` keeps connection N's `closed` line. At
+//! `xl shutdown` it closes the open vchan first.
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
@@ -42,8 +43,7 @@ fn path() -> String {
 
 async fn main() {
     let path = path();
-    let request = pin!(control::wait_for_request());
-    let mut request = request;
+    let mut request = pin!(control::wait_for_request());
     let mut n = 0;
     let r: Result<PowerRequest, XsError> = loop {
         n += 1;
