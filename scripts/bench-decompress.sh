@@ -2,7 +2,7 @@
 # Benchmark (not a test): our decompressors against the C tools (gzip, bzip2, lzma, xz, lzop,
 # lz4, zstd) on Debian's kernel payload, several runs each, medians. One command:
 #
-#   scripts/bench-decompress.sh [RUNS]      # default 5 runs
+#   scripts/bench-decompress.sh [RUNS [FORMAT]]   # default 5 runs, every format
 #
 # Writes the markdown table to target/bench/decompress.md (and prints its rows). Needs the
 # tools installed (gzip bzip2 xz-utils lzop lz4 zstd) and what scripts/fetch-kernel.sh needs.
@@ -12,4 +12,4 @@ cd "$root"
 sh scripts/fetch-kernel.sh
 cargo build --release -q -p pvgrub --example decompress_bench
 exec "$root/target/release/examples/decompress_bench" "$root/target/kernel/vmlinuz" \
-    "$root/target/bench" "${1:-5}"
+    "$root/target/bench" "${1:-5}" ${2:+"$2"}

@@ -1,11 +1,12 @@
 //! Benchmark (not a test): our decoders against the C tools on Debian's kernel payload.
 //!
-//! Run it with `scripts/bench-decompress.sh [RUNS]`, which fetches the kernel and builds this
-//! in release. Arguments: `VMLINUZ OUT_DIR RUNS`. The xz stream is the payload of Debian's
-//! vmlinuz itself; the other formats are its vmlinux recompressed with Linux's command lines
-//! (cached in OUT_DIR). Each decoder runs RUNS times; the table in OUT_DIR/decompress.md
-//! gives the median wall times. Ours decodes from memory into memory; a C tool is timed as
-//! `TOOL -dc FILE > /dev/null` (process start and reading a cached file included).
+//! Run it with `scripts/bench-decompress.sh [RUNS [FORMAT]]`, which fetches the kernel and
+//! builds this in release. Arguments: `VMLINUZ OUT_DIR RUNS [FORMAT]` (FORMAT: one format
+//! only, to profile it). The xz stream is the payload of Debian's vmlinuz itself; the other
+//! formats are its vmlinux recompressed with Linux's command lines (cached in OUT_DIR). Each
+//! decoder runs RUNS times; the table in OUT_DIR/decompress.md gives the median wall times.
+//! Ours decodes from memory into memory; a C tool is timed as `TOOL -dc FILE > /dev/null`
+//! (process start and reading a cached file included).
 
 use pvgrub::decompress::{decompress, Compression, Limits};
 use pvgrub::image::SetupHeader;
@@ -85,8 +86,10 @@ fn time_tool(c: Compression, path: &Path, runs: usize) -> Duration {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, vmlinuz, out_dir, runs] = &args[..] else {
-        panic!("usage: decompress_bench VMLINUZ OUT_DIR RUNS");
+    let (vmlinuz, out_dir, runs, only) = match &args[..] {
+        [_, v, o, r] => (v, o, r, None),
+        [_, v, o, r, f] => (v, o, r, Some(f.as_str())),
+        _ => panic!("usage: decompress_bench VMLINUZ OUT_DIR RUNS [FORMAT]"),
     };
     let runs: usize = runs.parse().expect("RUNS is a number");
     let dir = PathBuf::from(out_dir);
@@ -117,6 +120,9 @@ fn main() {
             .join(" ")
     );
     for c in Compression::ALL {
+        if only.is_some_and(|f| f != c.name()) {
+            continue;
+        }
         let path = stream(c, stream_xz, &vmlinux_path, &dir);
         let data = std::fs::read(&path).expect("read stream");
         let ours = time_ours(c, &data, &vmlinux, runs);
