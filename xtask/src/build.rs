@@ -118,6 +118,10 @@ fn build_external(dir: &Path) -> Result<(PathBuf, String), String> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(dir)
         .env("RUSTFLAGS", flags)
+        // C that crates build through cc-rs (a C stubdom's libc) gets the guest's ABI, as the
+        // workspace's .cargo/config.toml gives it.
+        .env("CC_x86_64_unknown_none", "gcc")
+        .env("CFLAGS_x86_64_unknown_none", minios_cc::CC_RS_CFLAGS)
         .args(["build", "--release", "--target", GUEST_TARGET])
         .status()
         .map_err(|e| format!("cargo: {e}"))?;

@@ -1,11 +1,15 @@
-//! `cargo xtask new NAME [--path DIR] [--lang rust]`: a new stubdom crate that builds and
-//! boots with no edits.
+//! `cargo xtask new NAME [--path DIR] [--lang rust|c|wasm]`: a new stubdom crate that builds
+//! and boots with no edits.
 //!
 //! Without `--path` it goes to `examples/NAME` as a workspace member (`cargo xtask build NAME`,
 //! `cargo xtask run NAME`). With `--path DIR` it is a crate of its own at `DIR/NAME`, with the
 //! guest target, the linker script and minios by absolute path to this checkout
-//! (`cargo xtask build DIR/NAME`, `cargo xtask run DIR/NAME`). C and wasm stubdoms need the C
-//! API and the wasm runtime, which do not exist yet.
+//! (`cargo xtask build DIR/NAME`, `cargo xtask run DIR/NAME`).
+//!
+//! Each program greets, reads its name from xenstore and obeys `xl shutdown`: in Rust
+//! (`src/main.rs`), in C (`src/main.c` on minios.h, built by `build.rs` with Debian's gcc),
+//! or as a WebAssembly module (`src/main.wat`, built in; a module in xl's `ramdisk=` replaces
+//! it at boot).
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +36,123 @@ async fn main() {
 }
 "#;
 
+/// The Rust entry of a C stubdom.
+const C_MAIN_RS: &str = r#"//! NAME: a minios stub domain written in C (src/main.c); this runs its `main`.
+#![no_std]
+#![no_main]
+#![forbid(unsafe_code)]
+
+minios::main!(main);
+
+fn main() {
+    minios_c::run()
+}
+"#;
+
+/// The program of a new C stubdom.
+const C_MAIN: &str = r#"/* NAME: a minios stub domain in C. It greets, reads its name from xenstore and waits
+ * for `xl shutdown` (or `xl reboot`), which it obeys. The API: minios.h. */
+#include <minios.h>
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("NAME: hello from a new minios stubdom in C\n");
+	char name[128];
+	long n = xs_read("name", name, sizeof name);
+	if (n >= 0)
+		printf("NAME: my domain is %s\n", name);
+	else
+		printf("NAME: no name in xenstore (error %ld)\n", -n);
+	/* The toolstack writes its request to control/shutdown. */
+	int w = xs_watch("control/shutdown");
+	for (;;) {
+		char req[32];
+		if (xs_read("control/shutdown", req, sizeof req) > 0) {
+			xs_write("control/shutdown", "");
+			if (strcmp(req, "reboot") == 0)
+				minios_shutdown(MINIOS_SHUTDOWN_REBOOT);
+			if (strcmp(req, "poweroff") == 0 || strcmp(req, "halt") == 0)
+				minios_shutdown(MINIOS_SHUTDOWN_POWEROFF);
+		}
+		if (w < 0 || xs_watch_wait(w, 60000, NULL, 0) < 0)
+			minios_sleep_ms(1000);
+	}
+}
+"#;
+
+/// The build script of a C stubdom.
+const C_BUILD: &str = r#"//! Compiles the stubdom's C (src/*.c) with Debian's gcc for the guest.
+fn main() {
+    if let Err(e) = minios_cc::build("NAME_c", &["src/main.c"]) {
+        panic!("NAME: {e}");
+    }
+}
+"#;
+
+/// The Rust entry of a wasm stubdom.
+const WASM_MAIN_RS: &str = r#"//! NAME: a minios stub domain whose program is a WebAssembly module (src/main.wat, or the
+//! module in xl's `ramdisk=`), run by wasmi.
+#![no_std]
+#![no_main]
+#![forbid(unsafe_code)]
+
+minios::main!(main);
+
+/// The built-in module (src/main.wat, compiled by build.rs).
+const MODULE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/main.wasm"));
+
+fn main() {
+    wasm_stubdom_core::guest::main(MODULE)
+}
+"#;
+
+/// The module of a new wasm stubdom (imports: `wasm_stubdom_core`'s table).
+const WASM_MODULE: &str = r#";; NAME: greets, reads its domain's name from xenstore and waits for `xl shutdown`;
+;; its exit code (0) ends the domain.
+(module
+  (import "minios" "print" (func $print (param i32 i32)))
+  (import "minios" "xs_read" (func $xs_read (param i32 i32 i32 i32) (result i32)))
+  (import "minios" "xs_watch" (func $xs_watch (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "NAME: hello from a new minios stubdom in WebAssembly\n")
+  (data (i32.const 256) "NAME: my domain is ")
+  (data (i32.const 512) "name")
+  (data (i32.const 520) "control/shutdown")
+  (data (i32.const 540) "\n")
+  (func (export "main") (result i32)
+    (local $n i32)
+    (call $print (i32.const 0) (i32.const GREETING_LEN))
+    (local.set $n (call $xs_read (i32.const 512) (i32.const 4) (i32.const 1024) (i32.const 256)))
+    (if (i32.gt_s (local.get $n) (i32.const 0))
+      (then
+        (call $print (i32.const 256) (i32.const PREFIX_LEN))
+        (call $print (i32.const 1024) (local.get $n))
+        (call $print (i32.const 540) (i32.const 1))))
+    (block $done
+      (loop $wait
+        (local.set $n (call $xs_read (i32.const 520) (i32.const 16) (i32.const 1024) (i32.const 32)))
+        (br_if $done (i32.gt_s (local.get $n) (i32.const 0)))
+        (drop (call $xs_watch (i32.const 520) (i32.const 16) (i32.const 60000)))
+        (br $wait)))
+    (i32.const 0)))
+"#;
+
+/// The build script of a wasm stubdom.
+const WASM_BUILD: &str = r#"//! Compiles the built-in module (src/main.wat) to WebAssembly for the image.
+fn main() {
+    let src = "src/main.wat";
+    println!("cargo::rerun-if-changed={src}");
+    let wasm = wat::parse_file(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+    let out = std::path::Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("main.wasm");
+    std::fs::write(&out, wasm).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+}
+"#;
+
 const MEMBER_TOML: &str = r#"[package]
 name = "NAME"
 version = "0.1.0"
@@ -42,7 +163,7 @@ publish = false
 
 [dependencies]
 minios.workspace = true
-
+DEPS
 [lints]
 workspace = true
 "#;
@@ -54,8 +175,8 @@ edition = "2021"
 publish = false
 
 [dependencies]
-minios = { path = "MINIOS" }
-
+minios = { path = "ROOT/minios" }
+DEPS
 # A crate of its own, not a member of an enclosing workspace.
 [workspace]
 
@@ -82,11 +203,68 @@ rustflags = [
 ]
 "#;
 
-const USAGE: &str = "usage: cargo xtask new NAME [--path DIR] [--lang rust]";
+const USAGE: &str = "usage: cargo xtask new NAME [--path DIR] [--lang rust|c|wasm]";
 
+/// The language of a new stubdom's program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Rust on minios.
+    Rust,
+    /// C on minios.h and its small libc.
+    C,
+    /// A WebAssembly module run by wasmi.
+    Wasm,
+}
+
+impl Lang {
+    /// From `--lang`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "rust" => Ok(Self::Rust),
+            "c" => Ok(Self::C),
+            "wasm" => Ok(Self::Wasm),
+            other => Err(format!("--lang {other}: not rust, c or wasm")),
+        }
+    }
+
+    /// The crate's dependencies beyond minios (paths under ROOT, this checkout).
+    fn deps(self) -> &'static str {
+        match self {
+            Self::Rust => "",
+            Self::C => {
+                "minios-c = { path = \"ROOT/minios/c\" }\n\n[build-dependencies]\n\
+                 minios-cc = { path = \"ROOT/minios/c/cc\" }\n"
+            }
+            Self::Wasm => {
+                "wasm-stubdom-core = { path = \"ROOT/examples/wasm-stubdom/core\", features = \
+                 [\"guest\"] }\n\n[build-dependencies]\nwat = \"1\"\n"
+            }
+        }
+    }
+
+    /// The program's files: (path in the crate, text with NAME in it).
+    fn files(self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::Rust => vec![("src/main.rs", MAIN.into())],
+            Self::C => vec![
+                ("src/main.rs", C_MAIN_RS.into()),
+                ("src/main.c", C_MAIN.into()),
+                ("build.rs", C_BUILD.into()),
+            ],
+            Self::Wasm => vec![
+                ("src/main.rs", WASM_MAIN_RS.into()),
+                ("src/main.wat", WASM_MODULE.into()),
+                ("build.rs", WASM_BUILD.into()),
+            ],
+        }
+    }
+}
+
+/// A crate name of at most 64 characters (the WAT template's strings have room for that).
 fn valid(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+    name.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
@@ -124,23 +302,40 @@ fn with_member(text: &str, name: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// Creates stubdom `name`, in `examples/` or under `dir`; returns its directory.
-pub fn create(name: &str, dir: Option<&Path>) -> Result<PathBuf, String> {
+/// The text of a template for stubdom `name`: NAME filled in, and the lengths of the WAT
+/// module's strings that hold it.
+fn fill(template: &str, name: &str) -> String {
+    let greeting = format!("{name}: hello from a new minios stubdom in WebAssembly\n");
+    let prefix = format!("{name}: my domain is ");
+    template
+        .replace("NAME", name)
+        .replace("GREETING_LEN", &greeting.len().to_string())
+        .replace("PREFIX_LEN", &prefix.len().to_string())
+}
+
+/// Creates stubdom `name` in `lang`, in `examples/` or under `dir`; returns its directory.
+pub fn create(name: &str, dir: Option<&Path>, lang: Lang) -> Result<PathBuf, String> {
     if !valid(name) {
         return Err(format!(
-            "{name:?} is not a crate name for a stubdom (lower-case letters, digits, - and _, \
-             starting with a letter)"
+            "{name:?} is not a crate name for a stubdom (up to 64 lower-case letters, digits, - \
+             and _, starting with a letter)"
         ));
     }
-    let main = MAIN.replace("NAME", name);
     let crate_dir = match dir {
         None => {
             let d = root().join("examples").join(name);
             if d.exists() || crate::build::guests().iter().any(|g| g.name == name) {
                 return Err(format!("a guest named {name} exists already"));
             }
-            write(&d.join("Cargo.toml"), &MEMBER_TOML.replace("NAME", name))?;
-            write(&d.join("src/main.rs"), &main)?;
+            // Members name the checkout's crates by relative path.
+            let deps = lang.deps().replace("ROOT", "../..");
+            write(
+                &d.join("Cargo.toml"),
+                &fill(&MEMBER_TOML.replace("DEPS", &deps), name),
+            )?;
+            for (path, text) in lang.files() {
+                write(&d.join(path), &fill(&text, name))?;
+            }
             add_member(name)?;
             d
         }
@@ -149,15 +344,17 @@ pub fn create(name: &str, dir: Option<&Path>) -> Result<PathBuf, String> {
             if d.exists() {
                 return Err(format!("{} exists already", d.display()));
             }
-            let minios = root().join("minios");
+            let root_dir = root().display().to_string();
             let linker = root().join("targets/x86_64-xen-pv.ld");
             let toml = OWN_TOML
-                .replace("NAME", name)
-                .replace("MINIOS", &minios.display().to_string());
-            write(&d.join("Cargo.toml"), &toml)?;
+                .replace("DEPS", lang.deps())
+                .replace("ROOT", &root_dir);
+            write(&d.join("Cargo.toml"), &fill(&toml, name))?;
             let config = OWN_CONFIG.replace("LINKER", &linker.display().to_string());
             write(&d.join(".cargo/config.toml"), &config)?;
-            write(&d.join("src/main.rs"), &main)?;
+            for (path, text) in lang.files() {
+                write(&d.join(path), &fill(&text, name))?;
+            }
             // Our lock file pins the dependencies to the versions this checkout is tested
             // with (cargo drops the entries the new crate does not use).
             let lock = root().join("Cargo.lock");
@@ -182,13 +379,7 @@ pub fn cmd(args: &[String]) -> Result<(), String> {
         }
     }
     let name = name.ok_or(USAGE)?;
-    if lang != "rust" {
-        return Err(format!(
-            "--lang {lang}: only rust stubdoms can be made yet (the C API and the wasm \
-             stubdom are not built)"
-        ));
-    }
-    let d = create(&name, dir.as_deref())?;
+    let d = create(&name, dir.as_deref(), Lang::parse(&lang)?)?;
     let target = match dir {
         None => name.clone(),
         Some(_) => d.display().to_string(),
@@ -206,7 +397,8 @@ mod tests {
     #[test]
     fn names_are_crate_names() {
         assert!(valid("my-stub_2"));
-        for bad in ["", "2x", "My", "a b", "../x", "a/b"] {
+        assert!(valid(&"x".repeat(64)));
+        for bad in ["", "2x", "My", "a b", "../x", "a/b", &"x".repeat(65)] {
             assert!(!valid(bad), "{bad:?}");
         }
     }
@@ -234,14 +426,33 @@ mod tests {
     #[test]
     fn a_crate_of_its_own_names_this_checkout() {
         let dir = std::env::temp_dir().join(format!("xtask-new-{}", std::process::id()));
-        let d = create("mystub", Some(&dir)).unwrap();
+        let d = create("mystub", Some(&dir), Lang::Rust).unwrap();
         let toml = std::fs::read_to_string(d.join("Cargo.toml")).unwrap();
         assert!(toml.contains(&format!("path = \"{}\"", root().join("minios").display())));
         let config = std::fs::read_to_string(d.join(".cargo/config.toml")).unwrap();
         assert!(config.contains("x86_64-xen-pv.ld"));
         let main = std::fs::read_to_string(d.join("src/main.rs")).unwrap();
         assert!(main.contains("mystub: hello from a new minios stubdom"));
-        assert!(create("mystub", Some(&dir)).is_err(), "it exists already");
+        assert!(
+            create("mystub", Some(&dir), Lang::Rust).is_err(),
+            "it exists already"
+        );
+        let c = create("cstub", Some(&dir), Lang::C).unwrap();
+        let toml = std::fs::read_to_string(c.join("Cargo.toml")).unwrap();
+        assert!(toml.contains(&format!(
+            "path = \"{}\"",
+            root().join("minios/c/cc").display()
+        )));
+        let main = std::fs::read_to_string(c.join("src/main.c")).unwrap();
+        assert!(main.contains("cstub: hello from a new minios stubdom in C"));
+        let w = create("wstub", Some(&dir), Lang::Wasm).unwrap();
+        let wat = std::fs::read_to_string(w.join("src/main.wat")).unwrap();
+        let greeting = "wstub: hello from a new minios stubdom in WebAssembly\\n";
+        assert!(
+            wat.contains(greeting) && wat.contains("(i32.const 54)"),
+            "{wat}"
+        );
+        assert!(wat.contains("(i32.const 256) (i32.const 20)"), "{wat}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

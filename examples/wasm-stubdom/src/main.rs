@@ -1,122 +1,16 @@
-//! wasm-stubdom: a stub domain whose program is a WebAssembly module, run by wasmi
-//! (`wasm_stubdom_core`) with minios's console, xenstore, timers and exit as host functions.
-//! The module comes from the ramdisk (xl `ramdisk="module.wasm"`), else the built-in sample
-//! (modules/hello.wat). Its exit code goes to the console and to `data/wasm/exit`; a module
-//! that traps, runs out of memory (`wasm.memory-mib=`, default 16) or fuel (`wasm.fuel=`,
-//! default none) or cannot be set up gets its message on the console and in
-//! `data/wasm/error`. Either way the domain then powers off cleanly.
+//! wasm-stubdom: a stub domain whose program is a WebAssembly module, run by wasmi with
+//! minios's console, xenstore, timers and exit as host functions (`wasm_stubdom_core`;
+//! `wasm_stubdom_core::guest` says where the module comes from and how it ends). The
+//! built-in module is the sample modules/hello.wat.
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
-
-extern crate alloc;
-
-use alloc::string::String;
-
-use minios::time::{self, Duration, Instant};
-use minios::xenstore::{self, Errno, XsError};
-use minios::{print, println, sched};
-use wasm_stubdom_core::{run, Host, Limits};
 
 minios::main!(main);
 
 /// The built-in sample module.
 const HELLO: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hello.wasm"));
 
-/// minios as the module's host.
-struct Minios {
-    started: Instant,
-}
-
-/// Linux's number for a xenstore errno (what a module sees, negated).
-fn errno(e: XsError) -> i32 {
-    match e {
-        XsError::Errno(e) => match e {
-            Errno::EPERM => 1,
-            Errno::ENOENT => 2,
-            Errno::EIO => 5,
-            Errno::E2BIG => 7,
-            Errno::EAGAIN => 11,
-            Errno::ENOMEM => 12,
-            Errno::EACCES => 13,
-            Errno::EBUSY => 16,
-            Errno::EEXIST => 17,
-            Errno::EISDIR => 21,
-            Errno::EINVAL => 22,
-            Errno::ENOSPC => 28,
-            Errno::EROFS => 30,
-            Errno::ENOSYS => 38,
-            Errno::ENOTEMPTY => 39,
-            Errno::EISCONN => 106,
-            Errno::Unknown => 5,
-        },
-        _ => 5,
-    }
-}
-
-impl Host for Minios {
-    fn print(&mut self, text: &str) {
-        print!("{text}");
-    }
-    fn xs_read(&mut self, path: &str) -> Result<String, i32> {
-        xenstore::read(path).map_err(errno)
-    }
-    fn xs_write(&mut self, path: &str, value: &str) -> Result<(), i32> {
-        xenstore::write(path, value).map_err(errno)
-    }
-    fn xs_watch(&mut self, path: &str, timeout_ms: u32) -> Result<bool, i32> {
-        sched::block_on(async {
-            let mut w = xenstore::client().watch(path).await.map_err(errno)?;
-            // xenstored fires a new watch once at once.
-            w.next().await.map_err(errno)?;
-            let limit = Duration::from_millis(timeout_ms.into());
-            match time::timeout(limit, w.next()).await {
-                Ok(r) => r.map(|_| true).map_err(errno),
-                Err(time::Elapsed) => Ok(false),
-            }
-        })
-    }
-    fn sleep_ms(&mut self, ms: u32) {
-        sched::block_on(time::sleep(Duration::from_millis(ms.into())));
-    }
-    fn now_ms(&mut self) -> u64 {
-        self.started.elapsed().as_millis() as u64
-    }
-}
-
-fn arg<'a>(key: &str) -> Option<&'a str> {
-    minios::cmdline()
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix(key)?.strip_prefix('='))
-}
-
 fn main() {
-    let started = Instant::now();
-    let (module, from) = match minios::ramdisk() {
-        Some(m) => (m, "the ramdisk"),
-        None => (HELLO, "the built-in sample"),
-    };
-    let memory_mib: usize = arg("wasm.memory-mib")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(16);
-    let fuel = arg("wasm.fuel").and_then(|v| v.parse().ok());
-    println!(
-        "wasm-stubdom: running {} bytes of WebAssembly from {from} (memory limit {memory_mib} MiB)",
-        module.len()
-    );
-    let limits = Limits {
-        memory_bytes: memory_mib << 20,
-        fuel,
-    };
-    match run(module, Minios { started }, limits) {
-        Ok(code) => {
-            println!("wasm-stubdom: the module exited with code {code}");
-            let _ = xenstore::write("data/wasm/exit", alloc::format!("{code}"));
-        }
-        Err(e) => {
-            println!("wasm-stubdom: ERROR {e}");
-            let _ = xenstore::write("data/wasm/error", alloc::format!("{e}"));
-        }
-    }
-    minios::poweroff()
+    wasm_stubdom_core::guest::main(HELLO)
 }

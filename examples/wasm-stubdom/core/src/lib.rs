@@ -22,6 +22,9 @@
 
 extern crate alloc;
 
+#[cfg(all(feature = "guest", target_os = "none"))]
+pub mod guest;
+
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec;

@@ -7,6 +7,7 @@
 mod blk;
 mod console;
 mod control;
+mod cstub;
 mod dhcp;
 mod echo;
 mod events;
@@ -32,6 +33,7 @@ const ALL: &[Test] = &[
     new::NEW_BOOTS,
     wasm::ASSEMBLYSCRIPT,
     wasm::FAILING,
+    cstub::C_STUBDOM,
     foundation::PANIC,
     smoke::JOBS,
     smoke::DISK_VIF_DURING,
