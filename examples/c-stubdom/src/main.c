@@ -1,7 +1,7 @@
 /*
  * c-stubdom: Xen's c-stubdom did sleep(2) and printf("Hello, world!"). This one also reads
  * its name from xenstore, waits for dom0 to write data/c-stubdom/poke (a watch), reads
- * sector 1 of its first disk and shows it, and reports each step in data/c-stubdom/ for
+ * sector 1 of its first disk and shows it, sends itself an event through Xen, and reports each step in data/c-stubdom/ for
  * dom0 to check; it powers off once dom0 writes data/c-stubdom/checked (or after the
  * timeout). Options (xl extra=): poke-timeout=SECONDS (default 60).
  */
@@ -59,6 +59,27 @@ static int show_sector(void)
 	return r;
 }
 
+/* An event channel to ourselves through Xen: a port bound to another of ours fires when
+ * notified. Returns 0 when it did, and not before. */
+static int evtchn_loopback(void)
+{
+	char id[16];
+	if (xs_read("domid", id, sizeof id) <= 0)
+		return -1;
+	uint16_t self = (uint16_t)strtoul(id, NULL, 10);
+	uint32_t a, b;
+	if (evtchn_alloc_unbound(self, &a) < 0 || evtchn_bind_interdomain(self, a, &b) < 0)
+		return -1;
+	int early = evtchn_wait(a, 0);
+	int r = evtchn_notify(b);
+	int fired = evtchn_wait(a, 5000);
+	printf("c-stubdom: event channel %u -> %u: %s\n", b, a,
+	       r == 0 && fired == 1 && early == 0 ? "fired" : "FAILED");
+	evtchn_close(b);
+	evtchn_close(a);
+	return r == 0 && fired == 1 && early == 0 ? 0 : -1;
+}
+
 /* Waits on watch until path holds a nonempty value (events also come for our own writes),
  * reads it into buf and removes the watch. 1 if it came within limit seconds. */
 static int wait_for(int watch, const char *path, char *buf, size_t len, unsigned limit)
@@ -79,6 +100,7 @@ static int wait_for(int watch, const char *path, char *buf, size_t len, unsigned
 int main(int argc, char **argv)
 {
 	printf("c-stubdom: sleeping 2 s\n");
+	report("state", "sleeping");
 	uint64_t t0 = minios_now_ns();
 	sleep(2);
 	printf("Hello, world!\n");
@@ -111,7 +133,7 @@ int main(int argc, char **argv)
 	printf("c-stubdom: dom0 poked: %s\n", poke);
 	report("poked", poke);
 
-	if (show_sector() != 0)
+	if (show_sector() != 0 || evtchn_loopback() != 0)
 		return 1;
 	report("state", "done");
 	char checked[16];

@@ -58,7 +58,8 @@ int xs_watch_wait(int watch, uint32_t timeout_ms, char *buf, size_t len);
 /* Removes the watch. */
 int xs_unwatch(int watch);
 
-/* Event channels (ports are the domain's own numbers) */
+/* Event channels (ports are the domain's own numbers). Only ports allocated or bound here
+ * can be notified, waited on or closed: any other is -EBADF. */
 
 /* Allocates a port that domain remote can bind to; its number goes to *port. */
 int evtchn_alloc_unbound(uint16_t remote, uint32_t *port);

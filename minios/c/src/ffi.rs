@@ -9,6 +9,7 @@
 #![allow(unsafe_code)]
 
 use alloc::alloc::{alloc, alloc_zeroed, dealloc, realloc as grow, Layout};
+use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::ffi::{c_char, c_int, c_long, c_uint, c_void, CStr};
 use core::ptr;
@@ -33,6 +34,7 @@ extern "C" {
 static WATCHES: Mutex<Slots<Watch<'static>>> = Mutex::new(Slots::new());
 static DISKS: Mutex<Slots<SyncDisk<Disk>>> = Mutex::new(Slots::new());
 static CONSOLE_IN: Mutex<Option<Input>> = Mutex::new(None);
+static PORTS: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
 static CMDLINE: Once<Vec<u8>> = Once::new();
 
 /// A C string argument as `&str`; `-EINVAL` for NULL or bytes that are not UTF-8.
@@ -315,22 +317,35 @@ pub extern "C" fn xs_unwatch(watch: c_int) -> c_int {
     status(sched::block_on(w.unwatch()).map_err(|e| errno::xs(&e)))
 }
 
-// ---- event channels
+// ---- event channels: C may use only the ports it allocated or bound here
 
+/// A port C owns; `-EBADF` for any other (minios's own ports, xenstore's and the console's,
+/// are not C's to notify, wait on or close).
 fn port(raw: u32) -> Result<Port, i32> {
+    if !PORTS.lock().contains(&raw) {
+        return Err(EBADF);
+    }
     Port::new(raw).ok_or(EINVAL)
+}
+
+/// Records a port C now owns and tells C its number.
+///
+/// # Safety
+/// As [`store`].
+unsafe fn owned(p: Port, out: *mut u32) -> c_int {
+    PORTS.lock().insert(p.raw());
+    // SAFETY: the caller keeps store's contract.
+    unsafe { store(out, p.raw()) };
+    0
 }
 
 /// # Safety
 /// `port` is NULL or points to a writable `uint32_t`.
 #[no_mangle]
 pub unsafe extern "C" fn evtchn_alloc_unbound(remote: u16, port: *mut u32) -> c_int {
-    match events::alloc_unbound(remote.into()) {
-        Ok(p) => {
-            // SAFETY: the caller guarantees a writable u32 at port (or NULL).
-            unsafe { store(port, p.raw()) };
-            0
-        }
+    match events::alloc_unbound(remote) {
+        // SAFETY: the caller guarantees a writable u32 at port (or NULL).
+        Ok(p) => unsafe { owned(p, port) },
         Err(e) => -errno::event(&e),
     }
 }
@@ -343,12 +358,9 @@ pub unsafe extern "C" fn evtchn_bind_interdomain(
     remote_port: u32,
     port: *mut u32,
 ) -> c_int {
-    match events::bind_interdomain(remote.into(), remote_port) {
-        Ok(p) => {
-            // SAFETY: the caller guarantees a writable u32 at port (or NULL).
-            unsafe { store(port, p.raw()) };
-            0
-        }
+    match events::bind_interdomain(remote, remote_port) {
+        // SAFETY: the caller guarantees a writable u32 at port (or NULL).
+        Ok(p) => unsafe { owned(p, port) },
         Err(e) => -errno::event(&e),
     }
 }
@@ -374,7 +386,9 @@ pub extern "C" fn evtchn_wait(raw: u32, ms: u32) -> c_int {
 /// Closes a port.
 #[no_mangle]
 pub extern "C" fn evtchn_close(raw: u32) -> c_int {
-    status(port(raw).and_then(|p| events::close(p).map_err(|e| errno::event(&e))))
+    let r = port(raw).and_then(|p| events::close(p).map_err(|e| errno::event(&e)));
+    PORTS.lock().remove(&raw);
+    status(r)
 }
 
 // ---- block devices
