@@ -3,7 +3,14 @@
 //! `xl shutdown` writes `poweroff` there, `xl reboot` writes `reboot`. We watch the node,
 //! acknowledge a request by clearing it (in a transaction, so a request is taken once),
 //! close the devices that registered with [`on_shutdown`] (most recent first), and stop the
-//! domain with the matching reason.
+//! domain with the matching reason. A program that works until the request comes runs its
+//! work under [`race`].
+
+use core::future::{poll_fn, Future};
+use core::pin::{pin, Pin};
+use core::task::Poll;
+
+use crate::xenstore::XsError;
 
 /// What the toolstack asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +42,32 @@ impl PowerRequest {
             Self::Suspend => "suspend",
         }
     }
+}
+
+/// The toolstack's request being waited for, pinned, as [`race`] takes it:
+/// `let mut request: Request = pin!(wait_for_request());`.
+pub type Request<'a> = Pin<&'a mut dyn Future<Output = Result<PowerRequest, XsError>>>;
+
+/// What ended a [`race`].
+#[derive(Debug)]
+pub enum Raced<T> {
+    /// The work ended first, with this.
+    Done(T),
+    /// The toolstack's request came first (or watching for it failed).
+    Request(Result<PowerRequest, XsError>),
+}
+
+/// Runs `work` until it ends or `request` completes, whichever is first (the request is
+/// looked at first). The request stays usable for the next race when the work wins.
+pub async fn race<T>(work: impl Future<Output = T>, request: &mut Request<'_>) -> Raced<T> {
+    let mut work = pin!(work);
+    poll_fn(|cx| {
+        if let Poll::Ready(r) = request.as_mut().poll(cx) {
+            return Poll::Ready(Raced::Request(r));
+        }
+        work.as_mut().poll(cx).map(Raced::Done)
+    })
+    .await
 }
 
 #[cfg(target_os = "none")]

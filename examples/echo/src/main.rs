@@ -24,12 +24,10 @@ mod serve;
 mod status;
 
 use alloc::format;
-use core::future::{poll_fn, Future};
-use core::pin::{pin, Pin};
-use core::task::Poll;
+use core::pin::pin;
 
 use echo_core::Config;
-use minios::control::{self, PowerRequest};
+use minios::control::{self, race, PowerRequest, Raced, Request};
 use minios::net::{Stack, StackError};
 use minios::time::{Duration, Instant};
 use minios::xenbus::DeviceStatus;
@@ -44,9 +42,6 @@ minios::main!(async main);
 const DHCP_LIMIT: Duration = Duration::from_secs(60);
 /// The least time between two attempts to open a vif.
 const RETRY_SPACING: Duration = Duration::from_secs(1);
-
-/// The toolstack's request, pinned for the domain's life and raced with everything else.
-type Request<'a> = Pin<&'a mut dyn Future<Output = Result<PowerRequest, XsError>>>;
 
 async fn main() {
     let cmdline = minios::cmdline();
@@ -86,15 +81,15 @@ async fn run(
     loop {
         if let Some(t) = last_try {
             let next = t + RETRY_SPACING;
-            if let Either::Right(r) = race(minios::time::sleep_until(next), request).await {
+            if let Raced::Request(r) = race(minios::time::sleep_until(next), request).await {
                 return r;
             }
         }
         last_try = Some(Instant::now());
         let grants_before = grant::refs_in_use().unwrap_or(0);
         let opened = match race(open_any(cmdline), request).await {
-            Either::Right(r) => return r,
-            Either::Left(o) => o,
+            Raced::Request(r) => return r,
+            Raced::Done(o) => o,
         };
         match opened {
             Ok(mut stack) => match serve::serve(&mut stack, cfg, cmdline, request).await {
@@ -120,7 +115,7 @@ async fn run(
         }
         // Next try when the vifs change (our own frontend's writes count too: the changes
         // queued meanwhile are taken at once).
-        if let Either::Right(r) = race(vifs.next(), request).await {
+        if let Raced::Request(r) = race(vifs.next(), request).await {
             return r;
         }
         while minios::time::timeout(Duration::ZERO, vifs.next())
@@ -167,26 +162,4 @@ async fn closed(what: &str, st: DeviceStatus, grants_before: usize, error: Optio
     }
     println!("echo: vif {line}");
     status::set_vif_end(&line).await;
-}
-
-/// The output of one of two futures.
-enum Either<A, B> {
-    Left(A),
-    Right(B),
-}
-
-/// Runs `work` until it ends or the toolstack's request comes, whichever is first (the
-/// request is looked at first).
-async fn race<T>(
-    work: impl Future<Output = T>,
-    request: &mut Request<'_>,
-) -> Either<T, Result<PowerRequest, XsError>> {
-    let mut work = pin!(work);
-    poll_fn(|cx| {
-        if let Poll::Ready(r) = request.as_mut().poll(cx) {
-            return Poll::Ready(Either::Right(r));
-        }
-        work.as_mut().poll(cx).map(Either::Left)
-    })
-    .await
 }

@@ -5,7 +5,7 @@ use alloc::format;
 use alloc::string::String;
 
 use echo_core::{Config, Echo, End, Event, Sockets};
-use minios::control::PowerRequest;
+use minios::control::{race, PowerRequest, Raced, Request};
 use minios::net::{smol_now, Addressing, Stack, StackError};
 use minios::netfront::queue::QueueStats;
 use minios::println;
@@ -14,7 +14,7 @@ use minios::xenstore::XsError;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::AnySocket;
 
-use crate::{race, status, Either, Request};
+use crate::status;
 
 /// The longest wait for the vif or smoltcp's next timer (the toolstack's request ends any
 /// wait at once).
@@ -98,7 +98,7 @@ pub async fn serve(
         }
         echo.service(&mut OnStack(stack), smol_now(), &mut |ev| report(&ev, ""));
         stack.poll();
-        if let Either::Right(r) = race(stack.wait(IDLE), request).await {
+        if let Raced::Request(r) = race(stack.wait(IDLE), request).await {
             let t = echo.totals();
             echo.abort_all(&mut OnStack(stack), smol_now(), &mut |ev| {
                 report(&ev, "closed for shutdown")

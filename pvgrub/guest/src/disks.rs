@@ -6,7 +6,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use minios::blkfront::{BlkError, Disk, Overrides, SyncDisk};
-use minios::time::Duration;
 use minios::{println, xenbus, xenstore};
 use pvgrub::disk::{BlockDevice, IoError};
 
@@ -18,20 +17,7 @@ impl Vbd {
     /// Closes the disk and hands it over, so that the booted kernel's blkfront connects.
     pub async fn close(&self) {
         self.0.io().close().await;
-        hand_over(&self.1).await;
-    }
-}
-
-/// Hands the closed device at xenstore `node` over to the next kernel (see
-/// `Frontend::hand_over`); a failure is reported, the boot goes on.
-pub async fn hand_over(node: &str) {
-    let xs = xenstore::client();
-    let r = match xenbus::Frontend::new(xs, node).await {
-        Ok(f) => f.hand_over_within(Duration::from_secs(10)).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = r {
-        println!("pv-grub: {node}: cannot hand the device over to the kernel: {e}");
+        crate::handover::hand_over(&self.1).await;
     }
 }
 

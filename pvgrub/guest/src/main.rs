@@ -14,6 +14,7 @@ extern crate alloc;
 
 mod boot;
 mod disks;
+mod handover;
 mod menu;
 mod net;
 mod sources;

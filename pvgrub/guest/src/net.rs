@@ -73,6 +73,6 @@ impl NetBoot {
     /// Closes the vif and hands it over, so that the booted kernel's netfront connects.
     pub async fn close(self) {
         self.stack.net().close().await;
-        crate::disks::hand_over(self.stack.node()).await;
+        crate::handover::hand_over(self.stack.node()).await;
     }
 }

@@ -18,12 +18,10 @@ extern crate alloc;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
-use core::future::{poll_fn, Future};
-use core::pin::{pin, Pin};
-use core::task::Poll;
+use core::pin::pin;
 
 use minios::abi::xen::DomId;
-use minios::control::{self, PowerRequest};
+use minios::control::{self, race, PowerRequest, Raced, Request};
 use minios::time::{self, Duration};
 use minios::vchan::{Orders, Vchan, VchanError};
 use minios::xenstore::{self, XsError};
@@ -35,9 +33,6 @@ minios::main!(async main);
 const PUBLISH_LIMIT: Duration = Duration::from_secs(300);
 /// Bytes buffered between reading and writing back.
 const BUF: usize = 256 << 10;
-
-/// The toolstack's request, pinned for the domain's life and raced with everything else.
-type Request<'a> = Pin<&'a mut dyn Future<Output = Result<PowerRequest, XsError>>>;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -112,27 +107,6 @@ async fn main() {
     }
 }
 
-/// The output of one of two futures.
-enum Either<A, B> {
-    Left(A),
-    Right(B),
-}
-
-/// Runs `work` until it ends or the toolstack's request comes (looked at first).
-async fn race<T>(
-    work: impl Future<Output = T>,
-    request: &mut Request<'_>,
-) -> Either<T, Result<PowerRequest, XsError>> {
-    let mut work = pin!(work);
-    poll_fn(|cx| {
-        if let Poll::Ready(r) = request.as_mut().poll(cx) {
-            return Poll::Ready(Either::Right(r));
-        }
-        work.as_mut().poll(cx).map(Either::Left)
-    })
-    .await
-}
-
 async fn open(cfg: &Config) -> Result<Vchan, VchanError> {
     match cfg.role {
         Role::Server => {
@@ -153,12 +127,13 @@ async fn serve(cfg: &Config, request: &mut Request<'_>) -> Result<PowerRequest, 
         let grants_before = grant::refs_in_use().unwrap_or(0);
         set("state", &format!("waiting {n}")).await;
         let mut v = match race(open(cfg), request).await {
-            Either::Right(r) => return r,
-            Either::Left(Ok(v)) => v,
-            Either::Left(Err(e)) => {
+            Raced::Request(r) => return r,
+            Raced::Done(Ok(v)) => v,
+            Raced::Done(Err(e)) => {
                 println!("vchantest: connection {n}: {e}");
                 set("state", &format!("error {n} {e}")).await;
-                if let Either::Right(r) = race(time::sleep(Duration::from_secs(1)), request).await {
+                if let Raced::Request(r) = race(time::sleep(Duration::from_secs(1)), request).await
+                {
                     return r;
                 }
                 // The same connection's number again.
@@ -170,8 +145,8 @@ async fn serve(cfg: &Config, request: &mut Request<'_>) -> Result<PowerRequest, 
         set("state", &format!("connected {n}")).await;
         println!("vchantest: connection {n} up, orders {}", v.orders());
         let (bytes, end, stop) = match race(echo(&mut v), request).await {
-            Either::Left((bytes, end)) => (bytes, end, None),
-            Either::Right(r) => (0, String::from("shutdown"), Some(r)),
+            Raced::Done((bytes, end)) => (bytes, end, None),
+            Raced::Request(r) => (0, String::from("shutdown"), Some(r)),
         };
         let closed = v.close().await;
         let grants_now = grant::refs_in_use().unwrap_or(0);

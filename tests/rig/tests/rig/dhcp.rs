@@ -37,7 +37,7 @@ const MENU: &str = "(nd)/menu.lst";
 const SERVER: &str = "10.0.2.2";
 
 /// dom0's side (LEASE_S and MENU_HEX are filled in).
-const DURING: &str = include_str!("dhcp_during.sh");
+const DURING: &str = concat!(include_str!("udhcpd.sh"), include_str!("dhcp_during.sh"));
 
 /// One DHCP packet dom0 captured on xenbr0.
 #[derive(Debug)]

@@ -8,23 +8,6 @@ d=/local/domain/$RIG_DOMID
 t=/tmp/dhcp-test
 rm -rf $t; mkdir -p $t
 ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
-cat >$t/udhcpd.conf <<EOC
-start 10.0.2.100
-end 10.0.2.110
-interface xenbr0
-lease_file $t/udhcpd.leases
-siaddr 10.0.2.2
-sname rig-sname
-boot_file file-field.elf
-opt subnet 255.255.255.0
-opt router 10.0.2.2
-opt dns 10.0.2.2
-opt lease LEASE_S
-opt tftp 10.0.2.2
-opt bootfile pvgrub.elf
-option 0x96 MENU_HEX
-EOC
-: >$t/udhcpd.leases
 exec {nap_fd}<> <(:)
 nap() { read -r -t "$1" -u "$nap_fd" _ || true; }
 clock() { now=${EPOCHREALTIME/./}; now=$((now / 1000)); }
@@ -34,8 +17,8 @@ for _ in $(seq 300); do
     read -r l <$t/cap.log 2>/dev/null && [[ $l == "cap ready" ]] && break
     nap 0.1
 done
-udhcpd -f -a 100 $t/udhcpd.conf >$t/udhcpd.log 2>&1 &
-udhcpd_pid=$!
+udhcpd_start $t 'sname rig-sname' 'boot_file file-field.elf' 'opt dns 10.0.2.2' \
+    'opt lease LEASE_S' 'opt tftp 10.0.2.2' 'opt bootfile pvgrub.elf' 'option 0x96 MENU_HEX'
 mac=$(xenstore-read "$d/device/vif/0/mac")
 echo "during: mac $mac"
 # The guest's first lease: the first ACK dom0 sent it (one grep a poll: bash's read of the

@@ -474,25 +474,22 @@ boot_test!(
 /// 10.0.2.2, DHCP option 150 = OPTION_HEX when given) and dnsmasq's TFTP server over
 /// /share/files, their logs and state in DIR; their pids are `$udhcpd_pid` and
 /// `$dnsmasq_pid`.
-const NET_PRELUDE: &str = r#"
+const NET_PRELUDE: &str = concat!(
+    include_str!("udhcpd.sh"),
+    r#"
 set -u
 dom0_net() {
     local t=$1
     rm -rf "$t"; mkdir -p "$t"
     ip addr add 10.0.2.2/24 dev xenbr0 2>/dev/null
-    printf '%s\n' 'start 10.0.2.100' 'end 10.0.2.110' 'interface xenbr0' \
-        "lease_file $t/udhcpd.leases" 'siaddr 10.0.2.2' 'opt subnet 255.255.255.0' \
-        'opt router 10.0.2.2' 'opt lease 3600' >"$t/udhcpd.conf"
-    [[ -n ${2:-} ]] && echo "option 0x96 $2" >>"$t/udhcpd.conf"
-    : >"$t/udhcpd.leases"
     dnsmasq -k -C /dev/null --port=0 --enable-tftp --tftp-root=/share/files \
         --listen-address=10.0.2.2 --bind-interfaces --user=root --group=root \
         --log-facility="$t/dnsmasq.log" &
     dnsmasq_pid=$!
-    udhcpd -f -a 100 "$t/udhcpd.conf" >"$t/udhcpd.log" 2>&1 &
-    udhcpd_pid=$!
+    udhcpd_start "$t" 'opt lease 3600' ${2:+"option 0x96 $2"}
 }
-"#;
+"#
+);
 
 /// dom0 for the TFTP tests: the network of [`NET_PRELUDE`] (option 150 = OPTION_HEX when
 /// given) until the guest is gone, then the servers' logs.

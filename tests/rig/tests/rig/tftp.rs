@@ -92,7 +92,7 @@ const GETS: &[Get] = &[
 const KILLED: usize = 5;
 
 /// dom0's side (the words FILE_LIST, MENU_HEX and KILLED are filled in).
-const DURING: &str = include_str!("tftp_during.sh");
+const DURING: &str = concat!(include_str!("udhcpd.sh"), include_str!("tftp_during.sh"));
 
 /// The guest's xenstore nodes under `data/tftptest`, as dom0 listed them (relative keys).
 fn nodes(dur: &str) -> HashMap<String, String> {

@@ -13,21 +13,6 @@ for f in FILE_LIST; do
     head -c ${f#*=} /dev/urandom >$t/root/${f%=*}
     echo "during: sha256 ${f%=*} $(sha256sum <$t/root/${f%=*} | cut -d' ' -f1)"
 done
-cat >$t/udhcpd.conf <<EOC
-start 10.0.2.100
-end 10.0.2.110
-interface xenbr0
-lease_file $t/udhcpd.leases
-siaddr 10.0.2.2
-opt subnet 255.255.255.0
-opt router 10.0.2.2
-opt dns 10.0.2.2
-opt lease 3600
-opt tftp 10.0.2.2
-opt bootfile pvgrub.elf
-option 0x96 MENU_HEX
-EOC
-: >$t/udhcpd.leases
 dnsmasq -k -C /dev/null --port=0 --enable-tftp --tftp-root=$t/root --listen-address=10.0.2.2 \
     --bind-interfaces --user=root --group=root --log-facility=$t/dnsmasq.log \
     --pid-file=$t/dnsmasq.pid &
@@ -36,8 +21,8 @@ in.tftpd -L -u root -a 10.0.2.3:69 -s $t/root >$t/tftpd.log 2>&1 &
 tftpd_pid=$!
 /share/files/tftp/tftp-window 10.0.2.4 $t/root >$t/window.log 2>&1 &
 window_pid=$!
-udhcpd -f -a 100 $t/udhcpd.conf >$t/udhcpd.log 2>&1 &
-udhcpd_pid=$!
+udhcpd_start $t 'opt dns 10.0.2.2' 'opt lease 3600' 'opt tftp 10.0.2.2' \
+    'opt bootfile pvgrub.elf' 'option 0x96 MENU_HEX'
 st() { xenstore-read "$d/data/tftptest/$1" 2>/dev/null; }
 # Polling with a builtin nap, once a second: process starts are slow in dom0 under TCG and
 # would take time from the transfers.
