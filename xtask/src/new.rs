@@ -45,7 +45,7 @@ const C_MAIN_RS: &str = r#"//! NAME: a minios stub domain written in C (src/main
 minios::main!(main);
 
 fn main() {
-    minios_c::run()
+    minios_c::run("NAME")
 }
 "#;
 

@@ -44,10 +44,10 @@ static int show_sector(void)
 		return -12;
 	int r = blk_read(disk, 1, sector, info.sector_size);
 	if (r == 0) {
-		/* dom0 wrote a line of text there: show it up to its newline. */
-		size_t n = strcspn(sector, "\n");
-		if (n > 80)
-			n = 80;
+		/* dom0 wrote a line of text there: show it up to its newline (the bytes are the
+		 * disk's, with no NUL promised: look no further than 80 of them). */
+		char *nl = memchr(sector, '\n', 80);
+		size_t n = nl ? (size_t)(nl - sector) : 80;
 		sector[n] = '\0';
 		printf("c-stubdom: sector 1 says: %s\n", sector);
 		report("sector", sector);
@@ -68,8 +68,12 @@ static int evtchn_loopback(void)
 		return -1;
 	uint16_t self = (uint16_t)strtoul(id, NULL, 10);
 	uint32_t a, b;
-	if (evtchn_alloc_unbound(self, &a) < 0 || evtchn_bind_interdomain(self, a, &b) < 0)
+	if (evtchn_alloc_unbound(self, &a) < 0)
 		return -1;
+	if (evtchn_bind_interdomain(self, a, &b) < 0) {
+		evtchn_close(a);
+		return -1;
+	}
 	int early = evtchn_wait(a, 0);
 	int r = evtchn_notify(b);
 	int fired = evtchn_wait(a, 5000);
@@ -87,10 +91,16 @@ static int wait_for(int watch, const char *path, char *buf, size_t len, unsigned
 	uint64_t end = minios_now_ns() + (uint64_t)limit * 1000000000u;
 	int got = 0;
 	buf[0] = '\0';
-	while (!got && minios_now_ns() < end) {
-		if (xs_read(path, buf, len) > 0)
+	while (!got) {
+		if (xs_read(path, buf, len) > 0) {
 			got = 1;
-		else if (xs_watch_wait(watch, (uint32_t)((end - minios_now_ns()) / 1000000), NULL, 0) < 0)
+			break;
+		}
+		uint64_t now = minios_now_ns();
+		if (now >= end)
+			break;
+		uint64_t ms = (end - now) / 1000000 + 1;
+		if (xs_watch_wait(watch, ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms, NULL, 0) < 0)
 			break;
 	}
 	xs_unwatch(watch);

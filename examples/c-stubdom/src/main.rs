@@ -7,5 +7,5 @@
 minios::main!(main);
 
 fn main() {
-    minios_c::run()
+    minios_c::run(env!("CARGO_PKG_NAME"))
 }

@@ -8,7 +8,9 @@
  * (/local/domain/DOMID) unless they start with '/'.
  *
  * Your program is `int main(int argc, char **argv)`: argv holds the words of the domain's
- * command line (xl `extra=`), argv[0] is the image's name. Returning from main, or exit(),
+ * command line (xl `extra=`), argv[0] is the image's name (what the Rust entry passes to
+ * minios_c::run). Pointer arguments must stay valid for the whole call, and a buffer given
+ * for writing must not overlap another argument. Returning from main, or exit(),
  * powers the domain off (a nonzero status is printed on the console first).
  */
 #ifndef MINIOS_H
@@ -61,15 +63,15 @@ int xs_unwatch(int watch);
 /* Event channels (ports are the domain's own numbers). Only ports allocated or bound here
  * can be notified, waited on or closed: any other is -EBADF. */
 
-/* Allocates a port that domain remote can bind to; its number goes to *port. */
+/* Allocates a port that domain remote can bind to; its number goes to *port (not NULL). */
 int evtchn_alloc_unbound(uint16_t remote, uint32_t *port);
-/* Binds remote's unbound port remote_port; the local port goes to *port. */
+/* Binds remote's unbound port remote_port; the local port goes to *port (not NULL). */
 int evtchn_bind_interdomain(uint16_t remote, uint32_t remote_port, uint32_t *port);
 /* Notifies the other end of port. */
 int evtchn_notify(uint32_t port);
 /* Waits at most timeout_ms for port to fire. Returns 1 if it fired, 0 on timeout. */
 int evtchn_wait(uint32_t port, uint32_t timeout_ms);
-/* Closes port. */
+/* Closes port (it stays ours if Xen refuses). */
 int evtchn_close(uint32_t port);
 
 /* Block devices (blkfront) */

@@ -4,7 +4,9 @@
 //! four helpers ([`text`], [`out`], [`input`], [`output`]), each with the contract C must
 //! keep; every export that takes a pointer is an `unsafe extern "C" fn` whose `# Safety`
 //! section says what C must guarantee (C calls it regardless, Rust code cannot call it
-//! safely). Exports that take no pointer are safe. Handles index [`Slots`] tables: a bad
+//! safely). Common to every such contract (minios.h says it too): a pointer argument stays
+//! valid for the whole call, and a buffer C passes for writing overlaps no other argument.
+//! Exports that take no pointer are safe. Handles index [`Slots`] tables: a bad
 //! handle from C is `-EBADF`, never a memory access.
 #![allow(unsafe_code)]
 
@@ -23,12 +25,12 @@ use minios::{sched, ShutdownReason};
 use spin::{Mutex, Once};
 
 use crate::args::{argv, c_string, copy_list, copy_out};
-use crate::errno::{self, EBADF, EINVAL, ENODEV, ENOMEM};
+use crate::errno::{self, EBADF, EINVAL, ENODEV, ENOMEM, ETIMEDOUT};
 use crate::slots::Slots;
 
 extern "C" {
     /// The C program.
-    fn main(argc: c_int, argv: *const *const c_char) -> c_int;
+    fn main(argc: c_int, argv: *mut *mut c_char) -> c_int;
 }
 
 static WATCHES: Mutex<Slots<Watch<'static>>> = Mutex::new(Slots::new());
@@ -56,7 +58,8 @@ unsafe fn text<'a>(p: *const c_char) -> Result<&'a str, i32> {
 /// Unless `p` is NULL or `len` is 0, `p` points to `len` writable bytes that nothing else
 /// reads or writes for `'a`.
 unsafe fn out<'a>(p: *mut c_char, len: usize) -> &'a mut [u8] {
-    if p.is_null() || len == 0 {
+    // No object is larger than isize::MAX bytes: such a length is a lie, read as none.
+    if p.is_null() || len == 0 || len > isize::MAX as usize {
         return &mut [];
     }
     // SAFETY: the caller guarantees len writable bytes at p, exclusively ours for 'a.
@@ -72,6 +75,7 @@ unsafe fn input<'a>(p: *const c_void, len: usize) -> Result<&'a [u8], i32> {
     match (p.is_null(), len) {
         (_, 0) => Ok(&[]),
         (true, _) => Err(EINVAL),
+        (_, n) if n > isize::MAX as usize => Err(EINVAL),
         // SAFETY: the caller guarantees len readable bytes at p, unchanged for 'a.
         (false, _) => Ok(unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len) }),
     }
@@ -82,7 +86,7 @@ unsafe fn input<'a>(p: *const c_void, len: usize) -> Result<&'a [u8], i32> {
 /// # Safety
 /// As [`out`].
 unsafe fn output<'a>(p: *mut c_void, len: usize) -> Result<&'a mut [u8], i32> {
-    if p.is_null() && len != 0 {
+    if (p.is_null() && len != 0) || len > isize::MAX as usize {
         return Err(EINVAL);
     }
     // SAFETY: the caller keeps out's contract.
@@ -112,15 +116,17 @@ fn millis(ms: u32) -> Duration {
     Duration::from_millis(ms.into())
 }
 
-/// Runs C's `main` with the command line's words and exits with its status.
-pub fn run() -> ! {
-    let words = argv("c-stubdom", minios::cmdline());
-    let mut ptrs: Vec<*const c_char> = words.iter().map(|w| w.as_ptr().cast()).collect();
-    ptrs.push(ptr::null());
+/// Runs C's `main` with argv[0] = `name` (the image's) and the command line's words, and
+/// exits with its status.
+pub fn run(name: &str) -> ! {
+    let mut words = argv(name, minios::cmdline());
+    let mut ptrs: Vec<*mut c_char> = words.iter_mut().map(|w| w.as_mut_ptr().cast()).collect();
+    ptrs.push(ptr::null_mut());
     let argc = c_int::try_from(words.len()).unwrap_or(c_int::MAX);
-    // SAFETY: argv holds argc NUL-terminated strings and a NULL, alive (in `words`) and
-    // unchanged for as long as main runs (we never return from here: exit follows).
-    let code = unsafe { main(argc, ptrs.as_ptr()) };
+    // SAFETY: argv holds argc NUL-terminated strings and a NULL, writable (C may modify
+    // them, as it may its argv) and alive in `words` and `ptrs`, which nothing else touches
+    // while main runs; we never return from here (exit follows).
+    let code = unsafe { main(argc, ptrs.as_mut_ptr()) };
     exit(code)
 }
 
@@ -141,10 +147,11 @@ pub unsafe extern "C" fn minios_console_write(buf: *const c_char, len: usize) {
 #[no_mangle]
 pub unsafe extern "C" fn minios_console_read(buf: *mut c_char, len: usize, ms: u32) -> c_long {
     // SAFETY: the caller guarantees len writable bytes at buf.
-    let buf = unsafe { out(buf, len) };
-    if buf.is_empty() {
-        return 0;
-    }
+    let buf = match unsafe { output(buf.cast(), len) } {
+        Ok([]) => return 0,
+        Ok(b) => b,
+        Err(e) => return -c_long::from(e),
+    };
     let mut held = CONSOLE_IN.lock();
     if held.is_none() {
         match minios::console::input() {
@@ -274,8 +281,10 @@ pub unsafe extern "C" fn xs_watch(path: *const c_char) -> c_int {
         Err(e) => return -errno::xs(&e),
     };
     // xenstored fires a new watch once at once: that event is not a change.
-    if let Err(e) = w.wait() {
-        return -errno::xs(&e);
+    match sched::block_on(time::timeout(Duration::from_secs(10), w.next())) {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return -errno::xs(&e),
+        Err(time::Elapsed) => return -ETIMEDOUT,
     }
     WATCHES.lock().insert(w).unwrap_or(-ENOMEM)
 }
@@ -343,6 +352,10 @@ unsafe fn owned(p: Port, out: *mut u32) -> c_int {
 /// `port` is NULL or points to a writable `uint32_t`.
 #[no_mangle]
 pub unsafe extern "C" fn evtchn_alloc_unbound(remote: u16, port: *mut u32) -> c_int {
+    // A port C could not name would stay open for good.
+    if port.is_null() {
+        return -EINVAL;
+    }
     match events::alloc_unbound(remote) {
         // SAFETY: the caller guarantees a writable u32 at port (or NULL).
         Ok(p) => unsafe { owned(p, port) },
@@ -358,6 +371,9 @@ pub unsafe extern "C" fn evtchn_bind_interdomain(
     remote_port: u32,
     port: *mut u32,
 ) -> c_int {
+    if port.is_null() {
+        return -EINVAL;
+    }
     match events::bind_interdomain(remote, remote_port) {
         // SAFETY: the caller guarantees a writable u32 at port (or NULL).
         Ok(p) => unsafe { owned(p, port) },
@@ -387,7 +403,9 @@ pub extern "C" fn evtchn_wait(raw: u32, ms: u32) -> c_int {
 #[no_mangle]
 pub extern "C" fn evtchn_close(raw: u32) -> c_int {
     let r = port(raw).and_then(|p| events::close(p).map_err(|e| errno::event(&e)));
-    PORTS.lock().remove(&raw);
+    if r.is_ok() {
+        PORTS.lock().remove(&raw);
+    }
     status(r)
 }
 
@@ -540,8 +558,12 @@ unsafe fn header(p: *mut c_void) -> (*mut u8, Layout) {
     let base = unsafe { p.cast::<u8>().sub(ALIGN) };
     // SAFETY: as above.
     let size = unsafe { base.cast::<usize>().read() };
-    // The layout was valid when the block was made.
-    let layout = block(size).unwrap_or(Layout::new::<u8>());
+    // The layout was valid when the block was made: a size that gives none means C wrote
+    // over the header, and the heap can no longer be trusted.
+    let Some(layout) = block(size) else {
+        minios::println!("minios-c: free/realloc of a block whose header was overwritten");
+        minios::exit(ShutdownReason::Crash)
+    };
     (base, layout)
 }
 

@@ -2,13 +2,14 @@
 //!
 //! `include/minios.h` declares it; `include/` also holds the headers of a small libc
 //! (string.h, stdio.h, stdlib.h, ctype.h, unistd.h): tinyrlibc's string functions, strtol
-//! family, qsort and vsnprintf, with printf over the console (`libc/stdio.c`) and the
+//! family, qsort and vsnprintf (wrapped so that a cut-short buffer ends in a NUL, as C99
+//! says), with printf over the console (`libc/stdio.c`) and the
 //! allocator, exit and sleep in Rust. A C stubdom's build script compiles its sources with
 //! [`minios_cc`](../minios_cc/index.html), and its Rust entry is two lines:
 //!
 //! ```ignore
 //! minios::main!(main);
-//! fn main() { minios_c::run() }
+//! fn main() { minios_c::run(env!("CARGO_PKG_NAME")) }
 //! ```
 //!
 //! The FFI layer, `ffi`, is this crate's only `unsafe` code, held to the rules of

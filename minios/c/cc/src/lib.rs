@@ -29,6 +29,8 @@ pub const CFLAGS: &[&str] = &[
     "-mno-red-zone",
     "-mgeneral-regs-only",
     "-fno-stack-protector",
+    "-fno-stack-clash-protection",
+    "-fcf-protection=none",
     "-fno-asynchronous-unwind-tables",
     "-ffunction-sections",
     "-fdata-sections",
@@ -43,7 +45,8 @@ pub const CFLAGS: &[&str] = &[
 /// sets it, and `cargo xtask build` for a stubdom crate outside the workspace (a test checks
 /// the two agree).
 pub const CC_RS_CFLAGS: &str = "-ffreestanding -fno-pic -fno-pie -mno-red-zone \
-    -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables";
+    -mgeneral-regs-only -fno-stack-protector -fno-stack-clash-protection -fcf-protection=none \
+    -fno-asynchronous-unwind-tables";
 
 /// What went wrong compiling a guest's C.
 #[derive(Debug)]

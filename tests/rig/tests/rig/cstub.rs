@@ -92,13 +92,14 @@ fn c_stubdom(cx: &mut Ctx) -> Result<(), TestError> {
     }
     let both = format!("during:\n{dur}\nconsole:\n{con}");
     // dom0's window for the time from state=sleeping to Hello in the console log: its low
-    // end is late by a poll (a xenstore-read under TCG), its high end early by the console's
-    // lag. A 2 s sleep lies in it, give or take that lag.
+    // end is late by a poll (a xenstore-read under TCG), its high end an upper bound. A 2 s
+    // sleep lies in it, give or take dom0's clock against the guest's (seen 12 ms short
+    // under TCG): hence 1900.
     let window = field(&dur, "during: hello-after-ms=");
     let (lo, hi) = window.split_once("..").unwrap_or(("0", "0"));
     let (lo, hi): (u64, u64) = (lo.parse().unwrap_or(0), hi.parse().unwrap_or(0));
     check!(
-        hi >= 2000 && (1000..2500).contains(&lo),
+        hi >= 1900 && (1000..2500).contains(&lo),
         "dom0 did not see Hello, world! about 2 s after the guest said it sleeps ({window} ms):\n{both}"
     );
     let (word, name) = (field(&dur, "word="), field(&dur, "name="));
