@@ -171,6 +171,16 @@ impl Reply {
 /// value is defined; this one is not a success state of any command.
 pub const FAILED: &str = "command-failed";
 
+/// The failure state of `command`: its own where the protocol has one, else [`FAILED`].
+fn failure(command: &str) -> &'static str {
+    match command.trim() {
+        "pci-ins" => "pci-insert-failed",
+        "pci-rem" => "pci-remove-failed",
+        "save" => "save-failed",
+        _ => FAILED,
+    }
+}
+
 /// The protocol's side of the device model: one command at a time.
 #[derive(Debug, Default)]
 pub struct Control {
@@ -192,11 +202,7 @@ impl Control {
     pub fn handle(&mut self, m: &mut impl Machine, command: &str, parameter: &str) -> Reply {
         let cmd = match Command::parse(command, parameter) {
             Ok(c) => c,
-            Err(e @ CommandError::BadPci(_)) if command.trim() == "pci-rem" => {
-                return Reply::failed("pci-remove-failed", e)
-            }
-            Err(e @ CommandError::BadPci(_)) => return Reply::failed("pci-insert-failed", e),
-            Err(e) => return Reply::failed(FAILED, e),
+            Err(e) => return Reply::failed(failure(command), e),
         };
         match cmd {
             Command::PciIns(d) => match m.pci_insert(&d) {
@@ -205,18 +211,18 @@ impl Control {
                     parameter: Some(alloc::format!("0x{devfn:x}")),
                     log: None,
                 },
-                Err(why) => Reply::failed("pci-insert-failed", why),
+                Err(why) => Reply::failed(failure("pci-ins"), why),
             },
             Command::PciRem(d) => match m.pci_remove(&d) {
                 Ok(()) => Reply::state("pci-removed"),
-                Err(why) => Reply::failed("pci-remove-failed", why),
+                Err(why) => Reply::failed(failure("pci-rem"), why),
             },
             Command::Save => match m.save() {
                 Ok(()) => {
                     self.paused = true;
                     Reply::state("paused")
                 }
-                Err(why) => Reply::failed("save-failed", why),
+                Err(why) => Reply::failed(failure("save"), why),
             },
             Command::Continue => {
                 if self.paused {

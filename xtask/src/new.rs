@@ -243,18 +243,18 @@ impl Lang {
     }
 
     /// The program's files: (path in the crate, text with NAME in it).
-    fn files(self) -> Vec<(&'static str, String)> {
+    fn files(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Self::Rust => vec![("src/main.rs", MAIN.into())],
-            Self::C => vec![
-                ("src/main.rs", C_MAIN_RS.into()),
-                ("src/main.c", C_MAIN.into()),
-                ("build.rs", C_BUILD.into()),
+            Self::Rust => &[("src/main.rs", MAIN)],
+            Self::C => &[
+                ("src/main.rs", C_MAIN_RS),
+                ("src/main.c", C_MAIN),
+                ("build.rs", C_BUILD),
             ],
-            Self::Wasm => vec![
-                ("src/main.rs", WASM_MAIN_RS.into()),
-                ("src/main.wat", WASM_MODULE.into()),
-                ("build.rs", WASM_BUILD.into()),
+            Self::Wasm => &[
+                ("src/main.rs", WASM_MAIN_RS),
+                ("src/main.wat", WASM_MODULE),
+                ("build.rs", WASM_BUILD),
             ],
         }
     }
@@ -333,10 +333,6 @@ pub fn create(name: &str, dir: Option<&Path>, lang: Lang) -> Result<PathBuf, Str
                 &d.join("Cargo.toml"),
                 &fill(&MEMBER_TOML.replace("DEPS", &deps), name),
             )?;
-            for (path, text) in lang.files() {
-                write(&d.join(path), &fill(&text, name))?;
-            }
-            add_member(name)?;
             d
         }
         Some(dir) => {
@@ -352,9 +348,6 @@ pub fn create(name: &str, dir: Option<&Path>, lang: Lang) -> Result<PathBuf, Str
             write(&d.join("Cargo.toml"), &fill(&toml, name))?;
             let config = OWN_CONFIG.replace("LINKER", &linker.display().to_string());
             write(&d.join(".cargo/config.toml"), &config)?;
-            for (path, text) in lang.files() {
-                write(&d.join(path), &fill(&text, name))?;
-            }
             // Our lock file pins the dependencies to the versions this checkout is tested
             // with (cargo drops the entries the new crate does not use).
             let lock = root().join("Cargo.lock");
@@ -363,6 +356,12 @@ pub fn create(name: &str, dir: Option<&Path>, lang: Lang) -> Result<PathBuf, Str
             d
         }
     };
+    for (path, text) in lang.files() {
+        write(&crate_dir.join(path), &fill(text, name))?;
+    }
+    if dir.is_none() {
+        add_member(name)?;
+    }
     Ok(crate_dir)
 }
 

@@ -1,10 +1,10 @@
-//! Linux errno numbers for minios's errors: what the C API returns, negated. The reason in
-//! words goes to the log (the console) where the number alone would lose it.
+//! Linux errno numbers for minios's errors: what the C API returns, negated (a xenstore
+//! error's is `XsError::errno`). The reason in words goes to the log (the console) where
+//! the number alone would lose it.
 
 use minios::blkfront::BlkError;
 use minios::console::ConsoleError;
 use minios::events::EventError;
-use minios::xenstore::XsError;
 
 /// No such object.
 pub const ENOENT: i32 = 2;
@@ -32,14 +32,6 @@ pub const EROFS: i32 = 30;
 pub const EOPNOTSUPP: i32 = 95;
 /// The peer did not answer in time.
 pub const ETIMEDOUT: i32 = 110;
-
-/// A xenstore error: xenstored's own errno, else `EIO`.
-pub fn xs(e: &XsError) -> i32 {
-    match e {
-        XsError::Errno(n) if n.number() > 0 => n.number(),
-        _ => EIO,
-    }
-}
 
 /// An event channel error.
 pub fn event(e: &EventError) -> i32 {

@@ -20,7 +20,7 @@ use minios::blkfront::{Disk, Overrides, SyncDisk};
 use minios::console::Input;
 use minios::events::{self, Port};
 use minios::time::{self, Duration, Instant};
-use minios::xenstore::{self, Watch};
+use minios::xenstore::{self, Watch, XsError};
 use minios::{sched, ShutdownReason};
 use spin::{Mutex, Once};
 
@@ -112,6 +112,11 @@ fn length(n: usize) -> c_long {
     c_long::try_from(n).unwrap_or(c_long::MAX)
 }
 
+/// Runs `f` to its end or for at most `limit`, whichever is first (other tasks run meanwhile).
+fn within<F: core::future::Future>(limit: Duration, f: F) -> Result<F::Output, time::Elapsed> {
+    sched::block_on(time::timeout(limit, f))
+}
+
 fn millis(ms: u32) -> Duration {
     Duration::from_millis(ms.into())
 }
@@ -163,7 +168,7 @@ pub unsafe extern "C" fn minios_console_read(buf: *mut c_char, len: usize, ms: u
         return -c_long::from(EBADF);
     };
     drop(held);
-    let r = sched::block_on(time::timeout(millis(ms), inp.read(buf)));
+    let r = within(millis(ms), inp.read(buf));
     *CONSOLE_IN.lock() = Some(inp);
     match r {
         Ok(Ok(n)) => length(n),
@@ -223,7 +228,7 @@ pub unsafe extern "C" fn xs_read(path: *const c_char, buf: *mut c_char, len: usi
     match sched::block_on(xenstore::client().read_bytes(path)) {
         // SAFETY: the caller guarantees len writable bytes at buf.
         Ok(v) => length(copy_out(&v, unsafe { out(buf, len) })),
-        Err(e) => -c_long::from(errno::xs(&e)),
+        Err(e) => -c_long::from(e.errno()),
     }
 }
 
@@ -236,7 +241,7 @@ pub unsafe extern "C" fn xs_write(path: *const c_char, value: *const c_char) -> 
         (Ok(p), Ok(v)) => (p, v),
         (Err(e), _) | (_, Err(e)) => return -e,
     };
-    status(xenstore::write(path, value).map_err(|e| errno::xs(&e)))
+    status(xenstore::write(path, value).map_err(XsError::errno))
 }
 
 /// # Safety
@@ -251,7 +256,7 @@ pub unsafe extern "C" fn xs_ls(path: *const c_char, buf: *mut c_char, len: usize
     match xenstore::directory(path) {
         // SAFETY: the caller guarantees len writable bytes at buf.
         Ok(names) => length(copy_list(&names, unsafe { out(buf, len) })),
-        Err(e) => -c_long::from(errno::xs(&e)),
+        Err(e) => -c_long::from(e.errno()),
     }
 }
 
@@ -264,7 +269,7 @@ pub unsafe extern "C" fn xs_rm(path: *const c_char) -> c_int {
         Ok(p) => p,
         Err(e) => return -e,
     };
-    status(xenstore::rm(path).map_err(|e| errno::xs(&e)))
+    status(xenstore::rm(path).map_err(XsError::errno))
 }
 
 /// # Safety
@@ -278,12 +283,12 @@ pub unsafe extern "C" fn xs_watch(path: *const c_char) -> c_int {
     };
     let mut w = match xenstore::watch(path) {
         Ok(w) => w,
-        Err(e) => return -errno::xs(&e),
+        Err(e) => return -e.errno(),
     };
     // xenstored fires a new watch once at once: that event is not a change.
-    match sched::block_on(time::timeout(Duration::from_secs(10), w.next())) {
+    match within(Duration::from_secs(10), w.next()) {
         Ok(Ok(_)) => {}
-        Ok(Err(e)) => return -errno::xs(&e),
+        Ok(Err(e)) => return -e.errno(),
         Err(time::Elapsed) => return -ETIMEDOUT,
     }
     WATCHES.lock().insert(w).unwrap_or(-ENOMEM)
@@ -301,7 +306,7 @@ pub unsafe extern "C" fn xs_watch_wait(
     let Some(mut w) = WATCHES.lock().take(watch) else {
         return -EBADF;
     };
-    let r = sched::block_on(time::timeout(millis(ms), w.next()));
+    let r = within(millis(ms), w.next());
     WATCHES.lock().put_back(watch, w);
     match r {
         Ok(Ok(path)) => {
@@ -309,7 +314,7 @@ pub unsafe extern "C" fn xs_watch_wait(
             copy_out(path.as_bytes(), unsafe { out(buf, len) });
             1
         }
-        Ok(Err(e)) => -errno::xs(&e),
+        Ok(Err(e)) => -e.errno(),
         Err(time::Elapsed) => 0,
     }
 }
@@ -317,13 +322,10 @@ pub unsafe extern "C" fn xs_watch_wait(
 /// Removes a watch.
 #[no_mangle]
 pub extern "C" fn xs_unwatch(watch: c_int) -> c_int {
-    let mut table = WATCHES.lock();
-    let Some(w) = table.take(watch) else {
+    let Some(w) = WATCHES.lock().remove(watch) else {
         return -EBADF;
     };
-    table.remove(watch);
-    drop(table);
-    status(sched::block_on(w.unwatch()).map_err(|e| errno::xs(&e)))
+    status(sched::block_on(w.unwatch()).map_err(XsError::errno))
 }
 
 // ---- event channels: C may use only the ports it allocated or bound here
@@ -391,7 +393,7 @@ pub extern "C" fn evtchn_notify(raw: u32) -> c_int {
 #[no_mangle]
 pub extern "C" fn evtchn_wait(raw: u32, ms: u32) -> c_int {
     match port(raw) {
-        Ok(p) => match sched::block_on(time::timeout(millis(ms), p.wait())) {
+        Ok(p) => match within(millis(ms), p.wait()) {
             Ok(_) => 1,
             Err(time::Elapsed) => 0,
         },
@@ -516,12 +518,9 @@ pub extern "C" fn blk_flush(disk: c_int) -> c_int {
 /// Disconnects a disk.
 #[no_mangle]
 pub extern "C" fn blk_close(disk: c_int) -> c_int {
-    let mut table = DISKS.lock();
-    let Some(d) = table.take(disk) else {
+    let Some(d) = DISKS.lock().remove(disk) else {
         return -EBADF;
     };
-    table.remove(disk);
-    drop(table);
     sched::block_on(d.io().close());
     0
 }

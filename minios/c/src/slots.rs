@@ -53,11 +53,13 @@ impl<T> Slots<T> {
         }
     }
 
-    /// Frees the handle of an object [`Slots::take`] took (the caller drops the object).
-    pub fn remove(&mut self, handle: i32) {
+    /// Takes the object out for good, freeing its handle; `None` as for [`Slots::take`].
+    pub fn remove(&mut self, handle: i32) -> Option<T> {
+        let t = self.take(handle)?;
         if let Some(slot) = usize::try_from(handle).ok().and_then(|i| self.0.get_mut(i)) {
             *slot = Slot::Free;
         }
+        Some(t)
     }
 }
 

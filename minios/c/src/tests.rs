@@ -45,15 +45,15 @@ fn slots_hand_out_reuse_and_refuse() {
     assert_eq!(s.take(a), Some("a"));
     assert_eq!(s.take(a), None, "busy while taken");
     assert_ne!(s.insert("c"), Some(a), "a busy handle is not reused");
+    assert_eq!(s.remove(a), None, "busy: not removed");
     s.put_back(a, "a");
-    assert_eq!(s.take(a), Some("a"));
-    s.remove(a);
+    assert_eq!(s.remove(a), Some("a"));
     assert_eq!(s.take(a), None, "removed");
     assert_eq!(s.insert("d"), Some(a), "a freed handle is reused");
     for bad in [-1, 99, i32::MIN] {
         assert_eq!(s.take(bad), None);
         s.put_back(bad, "x");
-        s.remove(bad);
+        assert_eq!(s.remove(bad), None);
     }
 }
 

@@ -118,6 +118,18 @@ pub enum XsError {
     Disconnected,
 }
 
+impl XsError {
+    /// The Linux errno number for the error, as a C caller or a WebAssembly module sees it
+    /// (negated): xenstored's own, else `EIO` (a malformed reply, a lost connection, or an
+    /// errno name we do not know).
+    pub fn errno(self) -> i32 {
+        match self {
+            Self::Errno(e) if e.number() > 0 => e.number(),
+            _ => Errno::EIO.number(),
+        }
+    }
+}
+
 impl From<WireError> for XsError {
     fn from(e: WireError) -> Self {
         Self::Wire(e)
@@ -171,5 +183,14 @@ mod tests {
         assert_eq!(Errno::from_name(b"EAGAIN"), Errno::EAGAIN);
         assert_eq!(Errno::from_name(b"EWHATEVER"), Errno::Unknown);
         assert_eq!(Errno::from_name(b""), Errno::Unknown);
+    }
+
+    #[test]
+    fn errno_numbers_fall_back_to_eio() {
+        assert_eq!(XsError::Errno(Errno::ENOENT).errno(), 2);
+        assert_eq!(XsError::Errno(Errno::EACCES).errno(), 13);
+        assert_eq!(XsError::Errno(Errno::Unknown).errno(), 5);
+        assert_eq!(XsError::Wire(WireError::Truncated).errno(), 5);
+        assert_eq!(XsError::Disconnected.errno(), 5);
     }
 }

@@ -21,33 +21,27 @@ struct Minios {
     started: Instant,
 }
 
-/// Linux's number for a xenstore error (what a module sees, negated): xenstored's errno,
-/// else EIO.
-fn errno(e: XsError) -> i32 {
-    match e {
-        XsError::Errno(n) if n.number() > 0 => n.number(),
-        _ => 5,
-    }
-}
-
 impl Host for Minios {
     fn print(&mut self, text: &str) {
         print!("{text}");
     }
     fn xs_read(&mut self, path: &str) -> Result<String, i32> {
-        xenstore::read(path).map_err(errno)
+        xenstore::read(path).map_err(XsError::errno)
     }
     fn xs_write(&mut self, path: &str, value: &str) -> Result<(), i32> {
-        xenstore::write(path, value).map_err(errno)
+        xenstore::write(path, value).map_err(XsError::errno)
     }
     fn xs_watch(&mut self, path: &str, timeout_ms: u32) -> Result<bool, i32> {
         sched::block_on(async {
-            let mut w = xenstore::client().watch(path).await.map_err(errno)?;
+            let mut w = xenstore::client()
+                .watch(path)
+                .await
+                .map_err(XsError::errno)?;
             // xenstored fires a new watch once at once.
-            w.next().await.map_err(errno)?;
+            w.next().await.map_err(XsError::errno)?;
             let limit = Duration::from_millis(timeout_ms.into());
             match time::timeout(limit, w.next()).await {
-                Ok(r) => r.map(|_| true).map_err(errno),
+                Ok(r) => r.map(|_| true).map_err(XsError::errno),
                 Err(time::Elapsed) => Ok(false),
             }
         })

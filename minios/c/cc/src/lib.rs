@@ -17,6 +17,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// The flags every guest C file is compiled with (the include paths are added after them).
 pub const CFLAGS: &[&str] = &[
@@ -89,13 +90,22 @@ fn run(tool: &'static str, cmd: &mut Command) -> Result<String, CcError> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// gcc's own headers (stdint.h, stdarg.h...), asked of gcc once.
+fn gcc_include() -> Result<&'static str, CcError> {
+    static DIR: OnceLock<String> = OnceLock::new();
+    if let Some(d) = DIR.get() {
+        return Ok(d);
+    }
+    let d = run("gcc", Command::new("gcc").arg("-print-file-name=include"))?;
+    Ok(DIR.get_or_init(|| d))
+}
+
 /// The full gcc command line for one guest source (for tests and for `build`).
 pub fn command(source: &Path, object: &Path) -> Result<Command, CcError> {
-    let gcc_include = run("gcc", Command::new("gcc").arg("-print-file-name=include"))?;
     let mut cmd = Command::new("gcc");
     cmd.args(CFLAGS)
         .arg("-isystem")
-        .arg(gcc_include)
+        .arg(gcc_include()?)
         .arg("-I")
         .arg(include_dir())
         .arg("-c")

@@ -10,6 +10,8 @@ use std::time::Duration;
 use rig_tests::rig::{GuestSpec, Outcome, Reason, RigError};
 use rig_tests::{check, image, Ctx, Needs, Test, TestError, Xenstored};
 
+use crate::echo::field;
+
 /// The C stubdom against xenstored, blkback and xenconsoled.
 pub const C_STUBDOM: Test = Test {
     name: "c_stubdom_hello_name_watch_sector",
@@ -22,6 +24,14 @@ const DURING: &str = r#"
 set -u
 d=/local/domain/$RIG_DOMID
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
+got() { xenstore-read "$d/data/c-stubdom/$1" 2>/dev/null; }
+wait_state() { # STATE: up to 60 s
+    for _ in $(seq 600); do
+        [ "$(got state)" = "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
 on_console() { # TEXT TRIES: poll the console log every 20 ms
     local i
     for i in $(seq "$2"); do
@@ -36,7 +46,7 @@ on_console() { # TEXT TRIES: poll the console log every 20 ms
 prev=$(ms) seen=''
 for _ in $(seq 3000); do
     t=$(ms)
-    if [ "$(xenstore-read "$d/data/c-stubdom/state" 2>/dev/null)" = sleeping ]; then
+    if [ "$(got state)" = sleeping ]; then
         seen=$(ms)
         break
     fi
@@ -44,35 +54,20 @@ for _ in $(seq 3000); do
     sleep 0.02
 done
 on_console 'Hello, world!' 500 && h=$(ms) &&
-    echo "during: hello-after-ms=$((h - seen))..$((h - prev))"
-for _ in $(seq 600); do
-    [ "$(xenstore-read "$d/data/c-stubdom/state" 2>/dev/null)" = watching ] && break
-    sleep 0.1
-done
+    echo "during: hello after-ms=$((h - seen))..$((h - prev))"
+wait_state watching
 word=dom0-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 be=$(xenstore-read "$d/device/vbd/51712/backend")
 dev=$(xenstore-read "$be/params")
 # conv=sync pads the block to 512 bytes with NULs; fsync pushes it through the loop device.
 printf '%s\n' "$word" | dd of="$dev" bs=512 seek=1 conv=notrunc,sync,fsync 2>/dev/null
-echo "during: word=$word name=$RIG_DOMNAME"
+echo "during: poke word=$word name=$RIG_DOMNAME"
 xenstore-write "$d/data/c-stubdom/poke" "$word"
-for _ in $(seq 600); do
-    [ "$(xenstore-read "$d/data/c-stubdom/state" 2>/dev/null)" = done ] && break
-    sleep 0.1
-done
-for k in name poked sector slept-ms; do
-    echo "during: reported-$k=$(xenstore-read "$d/data/c-stubdom/$k" 2>/dev/null)"
-done
+wait_state done
+echo "during: reported name=$(got name) poked=$(got poked) sector=$(got sector)" \
+    "slept-ms=$(got slept-ms)"
 xenstore-write "$d/data/c-stubdom/checked" yes
 "#;
-
-/// The word after `key` in `text`.
-fn field<'a>(text: &'a str, key: &str) -> &'a str {
-    text.split(key)
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or("?")
-}
 
 fn c_stubdom(cx: &mut Ctx) -> Result<(), TestError> {
     let dir = cx.scratch()?;
@@ -95,31 +90,32 @@ fn c_stubdom(cx: &mut Ctx) -> Result<(), TestError> {
     // end is late by a poll (a xenstore-read under TCG), its high end an upper bound. A 2 s
     // sleep lies in it, give or take dom0's clock against the guest's (seen 12 ms short
     // under TCG): hence 1900.
-    let window = field(&dur, "during: hello-after-ms=");
+    let window = field(&dur, "hello", "after-ms").unwrap_or("?");
     let (lo, hi) = window.split_once("..").unwrap_or(("0", "0"));
     let (lo, hi): (u64, u64) = (lo.parse().unwrap_or(0), hi.parse().unwrap_or(0));
     check!(
         hi >= 1900 && (1000..2500).contains(&lo),
         "dom0 did not see Hello, world! about 2 s after the guest said it sleeps ({window} ms):\n{both}"
     );
-    let (word, name) = (field(&dur, "word="), field(&dur, "name="));
+    let word = field(&dur, "poke", "word").unwrap_or("?");
+    let name = field(&dur, "poke", "name").unwrap_or("?");
     check!(
         word.starts_with("dom0-") && name != "?",
         "dom0's script did not get to the poke:\n{both}"
     );
     check!(
         con.contains(&format!("c-stubdom: my name is {name}"))
-            && dur.contains(&format!("during: reported-name={name}\n")),
+            && field(&dur, "reported", "name") == Some(name),
         "the stubdom did not read its xenstore name {name}:\n{both}"
     );
     check!(
         con.contains(&format!("c-stubdom: dom0 poked: {word}"))
-            && dur.contains(&format!("during: reported-poked={word}\n")),
+            && field(&dur, "reported", "poked") == Some(word),
         "the stubdom did not see dom0's poke {word} through its watch:\n{both}"
     );
     check!(
         con.contains(&format!("c-stubdom: sector 1 says: {word}"))
-            && dur.contains(&format!("during: reported-sector={word}\n")),
+            && field(&dur, "reported", "sector") == Some(word),
         "the stubdom did not read the word dom0 wrote into sector 1:\n{both}"
     );
     check!(
@@ -127,8 +123,8 @@ fn c_stubdom(cx: &mut Ctx) -> Result<(), TestError> {
             .any(|l| l.starts_with("c-stubdom: event channel") && l.ends_with(": fired")),
         "the stubdom's event channel to itself (through Xen) did not fire:\n{both}"
     );
-    let slept: u64 = field(&dur, "during: reported-slept-ms=")
-        .parse()
+    let slept: u64 = field(&dur, "reported", "slept-ms")
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     check!(
         (2000..2100).contains(&slept),
